@@ -1,0 +1,239 @@
+"""The ``studybot`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="studybot: a daily question, quizzes and streaks for study groups.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+content_app = typer.Typer(help="Question decks: validate, count, import.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(content_app, name="content")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def _fail(message: str, example: str | None = None, code: int = 2) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    if example:
+        err.print(f"example: {example}", markup=False, highlight=False)
+    return typer.Exit(code)
+
+
+def _settings(**overrides: object):
+    from bot.settings import Settings
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        for e in exc.errors():
+            name = str(e["loc"][0]).upper() if e["loc"] else "setting"
+            err.print(f"[red]error:[/red] {name}: {e['msg'].removeprefix('Value error, ')}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def _bootstrap(settings, **kwargs):
+    from bot.bootstrap import ConfigError, bootstrap
+    from bot.content.loader import DeckError
+
+    try:
+        return bootstrap(settings, **kwargs)
+    except DeckError as exc:
+        for problem in exc.problems:
+            err.print(f"[red]deck problem:[/red] {problem}", highlight=False)
+        raise typer.Exit(2) from None
+    except ConfigError as exc:
+        raise _fail(str(exc), "STUDYBOT_DEFAULT_DECK=mlops-interview") from None
+    except Exception as exc:  # the database cannot be opened or migrated
+        raise _fail(
+            f"cannot open the database ({type(exc).__name__}: {exc})", "DATABASE_URL=sqlite:///studybot.db"
+        ) from None
+
+
+def _database_url(db: str | None) -> dict[str, object]:
+    if db is None:
+        return {}
+    return {"database_url": db if "://" in db else f"sqlite:///{Path(db).expanduser().resolve()}"}
+
+
+@app.command()
+def demo() -> None:
+    """A scripted run: four members, two teams, ten question days, on a temporary database."""
+    from adapters.console.demo import run_demo
+
+    _configure_logging("WARNING")
+    asyncio.run(run_demo(out))
+
+
+@app.command()
+def console(
+    db: Annotated[
+        str | None, typer.Option(help="Database file or URL (default: DATABASE_URL or the data dir).")
+    ] = None,
+) -> None:
+    """A local channel in the terminal: type /studybot help, or :help for the console's own commands."""
+    from adapters.console.session import META_HELP, ConsoleSession
+    from bot.clock import ManualClock, SystemClock
+
+    settings = _settings(**_database_url(db))
+    _configure_logging("WARNING")
+    clock = ManualClock(SystemClock().now())
+    bot_app = _bootstrap(settings, clock=clock)
+    session = ConsoleSession(bot_app, out, clock)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        out.print(
+            f"studybot console on {settings.database_url}. You are alice (an admin).\n{META_HELP}",
+            markup=False,
+            highlight=False,
+        )
+    try:
+        with asyncio.Runner() as runner:
+            while True:
+                try:
+                    line = input("> ") if interactive else sys.stdin.readline()
+                except EOFError:
+                    break
+                if not interactive and line == "":
+                    break
+                if not runner.run(session.run_line(line)):
+                    break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        bot_app.close()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the database schema to the latest version (the bot also does this at start)."""
+    from bot.storage.db import Database
+    from bot.storage.migrate import current_revision, upgrade
+
+    settings = _settings()
+    try:
+        database = Database(settings.database_url)
+        upgrade(database)
+        out.print(f"database at revision {current_revision(database)}: {settings.database_url}", highlight=False)
+        database.dispose()
+    except Exception as exc:
+        raise _fail(f"cannot upgrade the database ({type(exc).__name__}: {exc})") from None
+
+
+@content_app.command("validate")
+def content_validate(
+    path: Annotated[
+        Path | None, typer.Argument(help="A deck folder or a folder of decks (default: all decks).")
+    ] = None,
+) -> None:
+    """Check decks against the schema; every problem is listed with its file and field."""
+    from bot.bootstrap import content_roots
+    from bot.content.loader import deck_folders, load_deck
+
+    roots = [path] if path else content_roots(_settings())
+    folders = []
+    for root in roots:
+        if not root.is_dir():
+            raise _fail(f"{root} is not a folder", "studybot content validate content/mlops-interview")
+        folders += deck_folders(root)
+    if not folders:
+        raise _fail(f"no deck (a folder with deck.yaml) under {', '.join(map(str, roots))}")
+    problems = 0
+    for folder in folders:
+        deck, found = load_deck(folder)
+        for problem in found:
+            out.print(f"[red]✗[/red] {problem}", highlight=False)
+        problems += len(found)
+        if deck is not None and not found:
+            out.print(f"[green]✓[/green] {deck.id}: {len(deck.questions)} questions", highlight=False)
+    if problems:
+        out.print(f"{problems} problem(s)", highlight=False)
+        raise typer.Exit(1)
+
+
+@content_app.command("stats")
+def content_stats() -> None:
+    """Questions and quiz items per deck, language and category."""
+    from bot.bootstrap import load_decks
+    from bot.content.loader import DeckError
+
+    try:
+        catalog = load_decks(_settings())
+    except DeckError as exc:
+        raise _fail(f"decks are invalid; run studybot content validate\n{exc}") from None
+    table = Table(title="Decks")
+    for column in ("deck", "language", "category", "questions", "quiz items"):
+        table.add_column(column, justify="right" if column in ("questions", "quiz items") else "left")
+    for deck in catalog.decks.values():
+        for lang in deck.info.languages:
+            questions: Counter[str] = Counter()
+            items: Counter[str] = Counter()
+            for q in deck.questions.values():
+                side = q.text(lang)
+                if side is not None:
+                    questions[q.category] += 1
+                    items[q.category] += len(side.quiz)
+            for category in deck.info.categories:
+                table.add_row(deck.id, lang, category, str(questions[category]), str(items[category]))
+            table.add_row(
+                deck.id,
+                lang,
+                "[b]all[/b]",
+                f"[b]{sum(questions.values())}[/b]",
+                f"[b]{sum(items.values())}[/b]",
+                end_section=True,
+            )
+    out.print(table)
+
+
+@content_app.command("import")
+def content_import(
+    file: Annotated[Path, typer.Argument(help="A UTF-8 CSV file (columns in content/README.md).")],
+    deck: Annotated[str, typer.Option("--deck", help="The deck id to write into (created if new).")],
+    content_dir: Annotated[Path, typer.Option(help="Where decks live.")] = Path("content"),
+) -> None:
+    """Turn a spreadsheet into deck files; nothing is written if any row is wrong."""
+    import re
+
+    from bot.content.csv_import import ImportFailed, import_csv
+    from bot.content.schema import ID_PATTERN
+
+    if not re.match(ID_PATTERN, deck):
+        raise _fail(
+            f"{deck!r} is not a deck id (lower-case letters, digits and dashes)",
+            "studybot content import questions.csv --deck my-deck",
+        )
+    if not file.is_file():
+        raise _fail(f"{file} is not a file", "studybot content import questions.csv --deck my-deck")
+    try:
+        count = import_csv(file, content_dir / deck)
+    except ImportFailed as exc:
+        for problem in exc.problems:
+            err.print(f"[red]✗[/red] {problem}", highlight=False)
+        err.print("nothing was written", highlight=False)
+        raise typer.Exit(1) from None
+    out.print(f"imported {count} question(s) into {content_dir / deck}", highlight=False)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,155 @@
+"""``/studybot help|status|post|schedule|deck|language|reveal|off|on``: channel settings and posting on demand."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.commands import parsing
+from bot.commands.args import Args
+from bot.commands.context import Context
+from bot.i18n import t
+from bot.messages import Field, Kind, Message, Outcome
+from bot.rules.schedule import format_days, parse_days
+from bot.services.directory import channel_schedule
+from bot.services.posting import latest_seq
+from bot.storage.models import Channel
+
+
+def days_label(language: str, days: str) -> str:
+    canonical = format_days(parse_days(days))
+    if canonical in ("daily", "mon-fri"):
+        return t(language, f"days.{canonical}")
+    names = t(language, "days.names").split(",")
+    return ", ".join(names[d] for d in sorted(parse_days(days)))
+
+
+def local_time_label(language: str, instant: datetime, timezone: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    local = instant.astimezone(ZoneInfo(timezone))
+    weekday = t(language, "days.names").split(",")[local.weekday()]
+    return f"{weekday} {local:%Y-%m-%d %H:%M} ({timezone})"
+
+
+def next_post_label(language: str, channel: Channel, now: datetime) -> str:
+    _, slot = channel_schedule(channel).next_slot(now)
+    return local_time_label(language, slot, channel.timezone)
+
+
+async def status(ctx: Context, args: Args) -> Outcome:
+    args.done()
+    with ctx.transaction() as (session, actor):
+        channel = actor.channel
+        lang = channel.language
+        deck = ctx.services.catalog.get(channel.deck_id)
+        cats = channel.categories.replace(",", ", ") or t(lang, "status.all_categories")
+        fields = [
+            Field(
+                t(lang, "status.deck"), f"{deck.title(lang) if deck else channel.deck_id} (`{channel.deck_id}`, {cats})"
+            ),
+            Field(t(lang, "status.language"), lang),
+            Field(
+                t(lang, "status.schedule"),
+                t(
+                    lang,
+                    "status.schedule_value",
+                    time=channel.post_time,
+                    timezone=channel.timezone,
+                    days=days_label(lang, channel.days),
+                ),
+            ),
+            Field(t(lang, "status.reveal"), channel.reveal_emoji),
+            Field(t(lang, "status.state"), t(lang, "status.on" if channel.enabled else "status.off")),
+            Field(t(lang, "status.posted"), str(latest_seq(session, channel.id or 0) or 0)),
+        ]
+        if channel.enabled:
+            fields.append(Field(t(lang, "status.next"), next_post_label(lang, channel, ctx.now)))
+    return Outcome().add(Message(Kind.STATUS, title=f"⚙️ {t(lang, 'status.title')}", fields=tuple(fields)), private=True)
+
+
+async def schedule(ctx: Context, args: Args) -> Outcome:
+    time_value = parsing.time_of_day(args.required("arg.time"))
+    zone = parsing.timezone(args.required("arg.timezone"))
+    days_value = parsing.days(args.optional() or "mon-fri")
+    args.done()
+    with ctx.transaction() as (session, actor):
+        channel = actor.channel
+        channel.post_time, channel.timezone, channel.days, channel.enabled = time_value, zone, days_value, True
+        channel.updated_at = ctx.now
+        session.add(channel)
+        lang = channel.language
+        text = t(
+            lang,
+            "settings.schedule",
+            time=time_value,
+            timezone=zone,
+            days=days_label(lang, days_value),
+            next=next_post_label(lang, channel, ctx.now),
+        )
+    return Outcome().add(Message(Kind.SUCCESS, body=f"🗓️ {text}"))
+
+
+async def set_deck(ctx: Context, args: Args) -> Outcome:
+    deck = parsing.deck(ctx.services.catalog, args.required("arg.deck"))
+    wanted = parsing.categories(deck, args.rest()) if len(args) else []
+    with ctx.transaction() as (session, actor):
+        channel = actor.channel
+        lang = channel.language
+        if not deck.question_ids(lang, wanted):
+            from bot.commands.errors import UserError
+
+            raise UserError("error.no_questions", deck=deck.id, language=lang, categories="")
+        channel.deck_id, channel.categories, channel.updated_at = deck.id, ",".join(wanted), ctx.now
+        session.add(channel)
+        cats = ", ".join(wanted) if wanted else t(lang, "status.all_categories")
+    return Outcome().add(
+        Message(Kind.SUCCESS, body=f"📦 {t(lang, 'settings.deck', deck=deck.title(lang), categories=cats)}")
+    )
+
+
+async def set_language(ctx: Context, args: Args) -> Outcome:
+    lang = parsing.language(args.required("arg.language"))
+    args.done()
+    with ctx.transaction() as (session, actor):
+        channel = actor.channel
+        deck = ctx.services.catalog.get(channel.deck_id)
+        if deck is not None and not deck.question_ids(lang, [c for c in channel.categories.split(",") if c]):
+            from bot.commands.errors import UserError
+
+            raise UserError("error.no_questions", deck=deck.id, language=lang, categories="")
+        channel.language, channel.updated_at = lang, ctx.now
+        session.add(channel)
+    ctx.set_language(lang)
+    return Outcome().add(Message(Kind.SUCCESS, body=f"🌐 {t(lang, 'settings.language')}"))
+
+
+async def set_reveal(ctx: Context, args: Args) -> Outcome:
+    emoji = parsing.reveal_emoji(args.required("arg.emoji"))
+    args.done()
+    with ctx.transaction() as (session, actor):
+        channel = actor.channel
+        channel.reveal_emoji, channel.updated_at = emoji, ctx.now
+        session.add(channel)
+        lang = channel.language
+    return Outcome().add(Message(Kind.SUCCESS, body=t(lang, "settings.reveal", emoji=emoji)))
+
+
+async def turn_off(ctx: Context, args: Args) -> Outcome:
+    args.done()
+    with ctx.transaction() as (session, actor):
+        channel = actor.channel
+        channel.enabled, channel.updated_at = False, ctx.now
+        session.add(channel)
+        lang = channel.language
+    return Outcome().add(Message(Kind.SUCCESS, body=f"⏸️ {t(lang, 'settings.off')}"))
+
+
+async def turn_on(ctx: Context, args: Args) -> Outcome:
+    args.done()
+    with ctx.transaction() as (session, actor):
+        channel = actor.channel
+        channel.enabled, channel.updated_at = True, ctx.now
+        session.add(channel)
+        lang = channel.language
+        text = t(lang, "settings.on", next=next_post_label(lang, channel, ctx.now))
+    return Outcome().add(Message(Kind.SUCCESS, body=f"▶️ {text}"))

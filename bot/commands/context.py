@@ -1,0 +1,80 @@
+"""What a command handler works with: the event's origin, the core's services, and transactions."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.clock import Clock
+from bot.commands.errors import DuplicateEvent
+from bot.content.loader import Catalog
+from bot.events import Origin
+from bot.i18n import t
+from bot.ports import ChatPort
+from bot.services.directory import Actor, ChannelDefaults, ensure_actor, find_channel, find_tenant
+from bot.services.events_log import first_delivery
+from bot.storage.db import Database
+
+
+@dataclass
+class Services:
+    """The core's dependencies, built once by bootstrap and shared by every handler."""
+
+    db: Database
+    catalog: Catalog
+    clock: Clock
+    defaults: ChannelDefaults
+    seed: str
+    rng: random.Random = field(default_factory=random.Random)
+
+
+@dataclass
+class Context:
+    services: Services
+    origin: Origin
+    port: ChatPort
+    _deduped: bool = False
+    _language: str | None = None
+
+    @property
+    def now(self) -> datetime:
+        return self.services.clock.now()
+
+    @property
+    def language(self) -> str:
+        """The channel's language (the default for a channel not seen before), read without writing."""
+        if self._language is None:
+            self._language = self.services.defaults.language
+            with self.services.db.transaction() as session:
+                tenant = find_tenant(session, self.origin.platform, self.origin.tenant_id)
+                channel = find_channel(session, tenant.id, self.origin.channel_id) if tenant and tenant.id else None
+                if channel is not None:
+                    self._language = channel.language
+        return self._language
+
+    def set_language(self, language: str) -> None:
+        self._language = language
+
+    def t(self, key: str, **params: object) -> str:
+        return t(self.language, key, **params)
+
+    @contextmanager
+    def transaction(self) -> Iterator[tuple[Session, Actor]]:
+        """A transaction with the actor's tenant, channel and member rows, created on first contact.
+
+        The first transaction of an event also records its id: a second delivery raises DuplicateEvent, and a
+        failure rolls the record back with everything else, so a retry is processed afresh.
+        """
+        with self.services.db.transaction() as session:
+            if not self._deduped and not first_delivery(
+                session, self.origin.platform, self.origin.tenant_id, self.origin.event_id, self.now
+            ):
+                raise DuplicateEvent(self.origin.event_id)
+            actor = ensure_actor(session, self.origin, self.services.defaults, self.now)
+            yield session, actor
+        self._deduped = True

@@ -1,0 +1,170 @@
+"""``/streak``, ``/leaderboard`` and ``/team``: what members see of themselves and each other."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session, select
+
+from bot.commands.args import Args
+from bot.commands.context import Context
+from bot.commands.errors import UserError
+from bot.i18n import t
+from bot.messages import Field, Kind, Message, Outcome
+from bot.services import standings, teams
+from bot.storage.models import User
+
+SCOPE_WORDS = {"users": "users", "user": "users", "members": "users", "teams": "teams", "team": "teams"}
+PERIOD_WORDS = {"week": "week", "weekly": "week", "month": "month", "monthly": "month", "all": "all", "all-time": "all"}
+_MENTION = re.compile(r"^<@!?([\w.-]+)(?:\|[^>]*)?>$")
+
+
+def resolve_member(session: Session, tenant_id: int, value: str) -> User:
+    """A member from a platform mention (``<@U123>``, ``<@!123>``), ``@name`` or a name, within the tenant."""
+    mention = _MENTION.match(value)
+    if mention:
+        user = session.exec(
+            select(User).where(User.tenant_id == tenant_id, User.external_id == mention.group(1))
+        ).first()
+    else:
+        name = value.removeprefix("@").casefold()
+        candidates = session.exec(select(User).where(User.tenant_id == tenant_id)).all()
+        user = next((u for u in candidates if u.external_id.casefold() == name), None) or next(
+            (u for u in candidates if u.display_name.casefold() == name), None
+        )
+    if user is None:
+        raise UserError("error.unknown_user", value=value[:60])
+    return user
+
+
+async def streak(ctx: Context, args: Args) -> Outcome:
+    who = args.rest()
+    with ctx.transaction() as (session, actor):
+        lang = actor.channel.language
+        user = resolve_member(session, actor.tenant.id or 0, who) if who else actor.user
+        current, longest = standings.streak_of(session, actor.channel.id or 0, user)
+    days = lambda n: t(lang, "streak.days", count=n)  # noqa: E731
+    message = Message(
+        Kind.STREAK,
+        title=t(lang, "streak.title", name=user.display_name),
+        fields=(Field(t(lang, "streak.current"), days(current)), Field(t(lang, "streak.longest"), days(longest))),
+        footer=t(lang, "streak.keep" if longest else "streak.none"),
+    )
+    return Outcome().add(message, private=not who)
+
+
+async def leaderboard(ctx: Context, args: Args) -> Outcome:
+    scope, period = "users", "week"
+    tokens = args.remaining()
+    if len(tokens) > 2:
+        raise UserError("error.too_many_args", extra=" ".join(tokens[2:])[:60])
+    for token in tokens:
+        value = token.casefold()
+        if value in SCOPE_WORDS:
+            scope = SCOPE_WORDS[value]
+        elif value in PERIOD_WORDS:
+            period = PERIOD_WORDS[value]
+        else:
+            raise UserError("error.bad_leaderboard", value=token[:40])
+    with ctx.transaction() as (session, actor):
+        lang, tenant_id = actor.channel.language, actor.tenant.id or 0
+        since = standings.period_start(period, ctx.now, actor.channel.timezone)
+        if scope == "users":
+            rows = standings.user_leaderboard(session, tenant_id, since)
+            lines = [
+                t(lang, "leaderboard.user_line", rank=i + 1, name=r.name, points=r.points) for i, r in enumerate(rows)
+            ]
+            footer = None
+        else:
+            team_rows = standings.team_leaderboard(session, tenant_id, since)
+            lines = [
+                t(
+                    lang,
+                    "leaderboard.team_line",
+                    rank=i + 1,
+                    name=r.name,
+                    score=f"{r.score:.1f}",
+                    members=r.members,
+                    total=r.total,
+                )
+                for i, r in enumerate(team_rows)
+            ]
+            footer = t(lang, "leaderboard.team_rule")
+    medals = {0: "🥇 ", 1: "🥈 ", 2: "🥉 "}
+    body = "\n".join(medals.get(i, "") + line for i, line in enumerate(lines)) or t(lang, "leaderboard.empty")
+    title = t(
+        lang,
+        "leaderboard.title",
+        scope=t(lang, f"leaderboard.scope.{scope}"),
+        period=t(lang, f"leaderboard.period.{period}"),
+    )
+    return Outcome().add(Message(Kind.LEADERBOARD, title=title, body=body, footer=footer))
+
+
+def _team_name(raw: str) -> str:
+    name = teams.clean_team_name(raw)
+    if name is None:
+        raise UserError("error.bad_team_name", max=teams.MAX_TEAM_NAME)
+    return name
+
+
+def _unknown_team(session: Session, tenant_id: int, value: str) -> UserError:
+    existing = [team.name for team, _ in teams.list_teams(session, tenant_id)]
+    if not existing:
+        return UserError("error.no_teams")
+    return UserError("error.unknown_team", value=value[:40], teams=", ".join(f"`{n}`" for n in existing))
+
+
+async def team_create(ctx: Context, args: Args) -> Outcome:
+    name = _team_name(args.rest())
+    with ctx.transaction() as (session, actor):
+        lang, tenant_id = actor.channel.language, actor.tenant.id or 0
+        if teams.find_team(session, tenant_id, name) is not None:
+            raise UserError("error.team_exists", name=name)
+        teams.create(session, actor.user, name, ctx.now)
+    return Outcome().add(Message(Kind.SUCCESS, body=f"🛡️ {t(lang, 'team.created', name=name)}"))
+
+
+async def team_join(ctx: Context, args: Args) -> Outcome:
+    raw = args.rest()
+    name = _team_name(raw) if raw else args.required("arg.team")
+    with ctx.transaction() as (session, actor):
+        lang, tenant_id = actor.channel.language, actor.tenant.id or 0
+        team = teams.find_team(session, tenant_id, name)
+        if team is None:
+            raise _unknown_team(session, tenant_id, name)
+        current = teams.team_of(session, actor.user)
+        if current is not None and current.id == team.id:
+            return Outcome().add(Message(Kind.INFO, body=t(lang, "team.already", name=team.name)), private=True)
+        old = teams.join(session, actor.user, team, ctx.now)
+    text = t(lang, "team.moved", old=old.name, name=team.name) if old else t(lang, "team.joined", name=team.name)
+    return Outcome().add(Message(Kind.SUCCESS, body=f"🤝 {text}"))
+
+
+async def team_leave(ctx: Context, args: Args) -> Outcome:
+    args.done()
+    with ctx.transaction() as (session, actor):
+        lang = actor.channel.language
+        team = teams.leave(session, actor.user)
+        if team is None:
+            raise UserError("error.not_in_team")
+    return Outcome().add(Message(Kind.SUCCESS, body=t(lang, "team.left", name=team.name)))
+
+
+async def team_list(ctx: Context, args: Args) -> Outcome:
+    args.done()
+    with ctx.transaction() as (session, actor):
+        lang = actor.channel.language
+        rows = teams.list_teams(session, actor.tenant.id or 0)
+    lines = [
+        t(
+            lang,
+            "team.list.line",
+            name=team.name,
+            count=len(members),
+            members=", ".join(m.display_name for m in members) or "–",
+        )
+        for team, members in rows
+    ]
+    body = "\n".join(lines) or t(lang, "team.list.empty")
+    return Outcome().add(Message(Kind.TEAM, title=f"🛡️ {t(lang, 'team.list.title')}", body=body))

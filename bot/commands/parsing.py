@@ -1,0 +1,118 @@
+"""Parsers for argument values; each raises UserError naming what was wrong."""
+
+from __future__ import annotations
+
+import re
+
+import emoji as emoji_lib
+
+from bot.commands.errors import UserError
+from bot.content.loader import Catalog, Deck
+from bot.i18n import parse_language
+from bot.rules.schedule import ScheduleError, parse_days, parse_time
+from bot.rules.timezones import canonical_timezone, suggest_timezones
+
+_CUSTOM_DISCORD = re.compile(r"^<a?:([\w~-]+):\d+>$")
+_SHORTCODE = re.compile(r"^:?([\w+\-]+(?:::[\w\-]+)?):?$")
+
+
+def did_you_mean(options: list[str]) -> tuple[str, dict[str, object]] | None:
+    if not options:
+        return None
+    return "error.did_you_mean", {"suggestions": ", ".join(f"`{o}`" for o in options)}
+
+
+def time_of_day(value: str) -> str:
+    try:
+        parsed = parse_time(value)
+    except ScheduleError as exc:
+        raise UserError("error.bad_time", value=value) from exc
+    return parsed.strftime("%H:%M")
+
+
+def timezone(value: str) -> str:
+    zone = canonical_timezone(value)
+    if zone is None:
+        raise UserError("error.bad_timezone", value=value, hint=did_you_mean(suggest_timezones(value)))
+    return zone
+
+
+def days(value: str) -> str:
+    try:
+        parse_days(value)
+    except ScheduleError as exc:
+        raise UserError("error.bad_days", value=value) from exc
+    return value.strip().casefold()
+
+
+def language(value: str) -> str:
+    lang = parse_language(value)
+    if lang is None:
+        raise UserError("error.bad_language", value=value)
+    return lang
+
+
+def deck(catalog: Catalog, value: str) -> Deck:
+    found = catalog.get(value.strip().casefold())
+    if found is None:
+        import difflib
+
+        ids = sorted(catalog.decks)
+        raise UserError(
+            "error.unknown_deck",
+            value=value,
+            decks=", ".join(f"`{d}`" for d in ids),
+            hint=did_you_mean(difflib.get_close_matches(value.casefold(), ids, n=2, cutoff=0.6)),
+        )
+    return found
+
+
+def categories(the_deck: Deck, value: str) -> list[str]:
+    wanted = [c.strip().casefold() for c in value.split(",") if c.strip()]
+    known = sorted(the_deck.info.categories)
+    for category in wanted:
+        if category not in the_deck.info.categories:
+            import difflib
+
+            raise UserError(
+                "error.unknown_category",
+                value=category,
+                categories=", ".join(f"`{c}`" for c in known),
+                hint=did_you_mean(difflib.get_close_matches(category, known, n=2, cutoff=0.6)),
+            )
+    return wanted
+
+
+def count(value: str, maximum: int) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= maximum:
+        raise UserError("error.bad_count", value=value[:40], max=maximum)
+    return int(value)
+
+
+def normalise_emoji(value: str) -> str | None:
+    """A comparable form of an emoji: the unicode character for standard ones (from unicode, ``eyes`` or
+    ``:eyes:``), ``:name:`` for custom ones (Slack ``partyparrot``, Discord ``<:name:id>``). None if not an emoji."""
+    text = value.strip()
+    if not text:
+        return None
+    bare = text.replace("\ufe0f", "")
+    if emoji_lib.is_emoji(text) or emoji_lib.is_emoji(bare):
+        return bare
+    custom = _CUSTOM_DISCORD.match(text)
+    if custom:
+        return f":{custom.group(1)}:"
+    code = _SHORTCODE.match(text)
+    if code:
+        name = code.group(1).split("::")[0]  # drop Slack skin-tone suffixes
+        as_unicode = emoji_lib.emojize(f":{name}:", language="alias")
+        if as_unicode != f":{name}:":
+            return as_unicode.replace("\ufe0f", "")
+        return f":{name}:"
+    return None
+
+
+def reveal_emoji(value: str) -> str:
+    normal = normalise_emoji(value)
+    if normal is None or len(normal) > 64:
+        raise UserError("error.bad_emoji", value=value[:40])
+    return normal

@@ -1,0 +1,99 @@
+"""``/quiz [category] [count]`` and the quiz's buttons: answer, next, results."""
+
+from __future__ import annotations
+
+from bot.cards import graded_card, quiz_card, result_card
+from bot.commands import parsing
+from bot.commands.args import Args
+from bot.commands.context import Context
+from bot.commands.errors import UserError
+from bot.messages import Outcome
+from bot.services import quizzes
+from bot.storage.models import QuizSession
+
+
+async def quiz(ctx: Context, args: Args) -> Outcome:
+    tokens = args.remaining()
+    if len(tokens) > 2:
+        raise UserError("error.too_many_args", extra=" ".join(tokens[2:])[:60])
+    count_value: str | None = None
+    category_value: str | None = None
+    for token in tokens:
+        if token.isdigit() and count_value is None:
+            count_value = token
+        elif category_value is None and not token.lstrip("-+").isdigit():
+            category_value = token
+        else:
+            raise UserError("error.bad_count", value=token[:40], max=quizzes.MAX_QUIZ_ITEMS)
+    count = parsing.count(count_value, quizzes.MAX_QUIZ_ITEMS) if count_value else quizzes.DEFAULT_QUIZ_ITEMS
+    with ctx.transaction() as (session, actor):
+        channel = actor.channel
+        deck = ctx.services.catalog.get(channel.deck_id)
+        if deck is None:
+            raise UserError("error.no_quiz_items")
+        if category_value is not None:
+            categories = parsing.categories(deck, category_value)
+        else:
+            categories = [c for c in channel.categories.split(",") if c]
+        items = quizzes.pick_items(deck, channel.language, categories, None, count, ctx.services.rng)
+        if not items:
+            raise UserError("error.no_quiz_items")
+        session_row = quizzes.start(session, channel, actor.user, deck, channel.language, items, ctx.now)
+        first = quizzes.item_at(ctx.services.catalog, session_row, 0)
+        assert first is not None
+        _, item, category = first
+        card = quiz_card(
+            item, channel.language, deck.category_label(category, channel.language), session_row.id or 0, 0, len(items)
+        )
+    return Outcome().add(card, private=True)
+
+
+def _load(ctx: Context, session, actor, quiz_id: str) -> QuizSession:
+    row = session.get(QuizSession, int(quiz_id)) if quiz_id.isdigit() else None
+    if row is None or row.tenant_id != actor.tenant.id:
+        raise UserError("error.stale_button")
+    if row.user_id != actor.user.id:
+        raise UserError("error.quiz_not_yours")
+    return row
+
+
+async def answer(ctx: Context, quiz_id: str, position: str, option: str) -> Outcome:
+    if not (position.isdigit() and option.isdigit()):
+        raise UserError("error.stale_button")
+    pos, chosen = int(position), int(option)
+    with ctx.transaction() as (session, actor):
+        row = _load(ctx, session, actor, quiz_id)
+        found = quizzes.item_at(ctx.services.catalog, row, pos)
+        if found is None or chosen >= len(found[1].options):
+            raise UserError("error.stale_button")
+        ref, item, category = found
+        graded = quizzes.answer(session, row, actor.user, pos, ref, item, chosen, ctx.now)
+        deck = ctx.services.catalog.get(row.deck_id)
+        label = deck.category_label(category, row.language) if deck else category
+        card = graded_card(
+            item, row.language, label, row.id or 0, pos, len(quizzes.items_of(row)), graded.chosen, graded.points
+        )
+    return Outcome().add(card, private=True, edit=True)
+
+
+async def next_item(ctx: Context, quiz_id: str, position: str) -> Outcome:
+    if not position.isdigit():
+        raise UserError("error.stale_button")
+    pos = int(position)
+    with ctx.transaction() as (session, actor):
+        row = _load(ctx, session, actor, quiz_id)
+        found = quizzes.item_at(ctx.services.catalog, row, pos)
+        if found is None:
+            raise UserError("error.quiz_gone")
+        _, item, category = found
+        deck = ctx.services.catalog.get(row.deck_id)
+        label = deck.category_label(category, row.language) if deck else category
+        card = quiz_card(item, row.language, label, row.id or 0, pos, len(quizzes.items_of(row)))
+    return Outcome().add(card, private=True, edit=True)
+
+
+async def results(ctx: Context, quiz_id: str) -> Outcome:
+    with ctx.transaction() as (session, actor):
+        row = _load(ctx, session, actor, quiz_id)
+        card = result_card(row.language, row.correct, len(quizzes.items_of(row)), row.points)
+    return Outcome().add(card, private=True, edit=True)

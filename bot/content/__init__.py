@@ -1,0 +1,1 @@
+"""Question decks: the schema, loading from YAML files, validation and CSV import."""

@@ -1,0 +1,108 @@
+"""The core's one inbound door: ``Core.handle(event, port)``. Adapters translate; the core decides and answers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from bot.cards import parse_action
+from bot.commands.args import Args, split_arguments
+from bot.commands.context import Context, Services
+from bot.commands.errors import DuplicateEvent, UserError
+from bot.commands.quiz import answer, next_item, results
+from bot.commands.registry import Command, build_registry, resolve
+from bot.events import ButtonPressed, CommandInvoked, Event, ReactionAdded
+from bot.interactions import grade, quiz_me, reaction, reveal_button
+from bot.messages import Kind, Message, Outcome
+from bot.ports import ChatPort
+
+log = logging.getLogger(__name__)
+
+ButtonHandler = Callable[..., Awaitable[Outcome]]
+BUTTONS: dict[str, tuple[ButtonHandler, int]] = {
+    "reveal": (reveal_button, 1),
+    "grade": (grade, 2),
+    "quizme": (quiz_me, 1),
+    "answer": (answer, 3),
+    "next": (next_item, 2),
+    "result": (results, 1),
+}
+
+
+class Core:
+    def __init__(self, services: Services):
+        self.services = services
+        self.registry = build_registry()
+
+    async def handle(self, event: Event, port: ChatPort) -> Outcome:
+        """Handle one inbound event and send its replies through ``port``. Never raises for a user's mistake or a
+        duplicate delivery; an unexpected error is logged and answered with a short apology."""
+        ctx = Context(self.services, event.origin, port)
+        command: Command | None = None
+        try:
+            if isinstance(event, CommandInvoked):
+                command, args = self._command(event)
+                if command.admin and not event.origin.is_admin:
+                    raise UserError("error.admin_only")
+                assert command.handler is not None
+                outcome = await command.handler(ctx, args)
+            elif isinstance(event, ReactionAdded):
+                outcome = await reaction(ctx, event.message_id, event.emoji)
+            else:
+                outcome = await self._button(ctx, event)
+        except DuplicateEvent:
+            log.info("duplicate event ignored", extra={"event_id": event.origin.event_id})
+            return Outcome()
+        except UserError as exc:
+            outcome = Outcome().add(self.error_message(ctx, exc, command), private=True)
+        except Exception:
+            log.exception("handler failed", extra={"event_id": event.origin.event_id, "event": type(event).__name__})
+            outcome = Outcome().add(Message(Kind.ERROR, body=f"⚠️ {ctx.t('error.internal')}"), private=True)
+        await self._deliver(ctx, event, outcome)
+        return outcome
+
+    def _command(self, event: CommandInvoked) -> tuple[Command, Args]:
+        try:
+            tokens = split_arguments(event.text)
+        except UserError as exc:
+            found = resolve(self.registry, event.name, event.text.split())
+            exc.example = found[0].example if found else "/studybot help"
+            raise
+        found = resolve(self.registry, event.name, tokens)
+        if found is None:
+            name = event.name.strip().lstrip("/")
+            group = (name,) in self.registry
+            sub = tokens[0] if tokens else ""
+            exc = (
+                UserError("error.unknown_subcommand", name=sub[:40], group=name)
+                if group
+                else UserError("error.unknown_command", name=name[:40])
+            )
+            exc.example = "/studybot help"
+            raise exc
+        command, rest = found
+        return command, Args(rest)
+
+    async def _button(self, ctx: Context, event: ButtonPressed) -> Outcome:
+        parsed = parse_action(event.action)
+        if parsed is None or parsed[0] not in BUTTONS or len(parsed[1]) != BUTTONS[parsed[0]][1]:
+            raise UserError("error.stale_button")
+        handler, _arity = BUTTONS[parsed[0]]
+        return await handler(ctx, *parsed[1])
+
+    def error_message(self, ctx: Context, exc: UserError, command: Command | None) -> Message:
+        params = {k: ctx.t(v[1]) if isinstance(v, tuple) and v[:1] == ("t",) else v for k, v in exc.params.items()}
+        lines = [f"❌ {ctx.t(exc.key, **params)}"]
+        if exc.hint:
+            lines.append(ctx.t(exc.hint[0], **exc.hint[1]))
+        example = exc.example or (command.example if command else None)
+        if example and exc.key not in ("error.admin_only", "error.internal"):
+            lines.append(ctx.t("error.example", example=example))
+        return Message(Kind.ERROR, body="\n".join(lines))
+
+    async def _deliver(self, ctx: Context, event: Event, outcome: Outcome) -> None:
+        for reply in outcome.replies:
+            if reply.edit and isinstance(event, ButtonPressed):
+                await ctx.port.edit(event.origin, event.message_id, reply.message)
+            else:
+                await ctx.port.reply(event.origin, reply.message, private=reply.private)

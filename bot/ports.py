@@ -1,0 +1,51 @@
+"""What the core needs from a chat platform. Each adapter implements ChatPort."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.events import Origin
+from bot.messages import Message
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    platform: str
+    tenant_id: str
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    ephemeral: bool  # private replies inside the channel (Slack, Discord interactions)
+    threads: bool
+    spoilers: bool
+    buttons: bool
+    direct_messages: bool
+
+
+class PlatformError(Exception):
+    """A platform refused or failed a call. ``permanent`` when retrying cannot help (no access, archived)."""
+
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None):
+        super().__init__(message)
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class ChatPort(Protocol):
+    platform: str
+    capabilities: Capabilities
+
+    async def post(self, channel: ChannelRef, message: Message) -> str:
+        """Post to a channel; returns the platform's message id."""
+        ...
+
+    async def reply(self, origin: Origin, message: Message, *, private: bool) -> None:
+        """Answer the event in ``origin``; private replies are seen by ``origin.user_id`` only."""
+        ...
+
+    async def edit(self, origin: Origin, message_id: str | None, message: Message) -> None:
+        """Replace the message a button was pressed on (``message_id``) with ``message``."""
+        ...

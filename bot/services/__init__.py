@@ -1,0 +1,1 @@
+"""Use cases over the database: each function works inside a transaction it is given."""

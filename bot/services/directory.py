@@ -1,0 +1,113 @@
+"""Tenants, channels and members: found by their platform ids, created on first contact."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from bot.events import Origin
+from bot.rules.schedule import Schedule, parse_days, parse_time
+from bot.storage.db import insert_ignore
+from bot.storage.models import Channel, Tenant, User
+
+
+@dataclass(frozen=True)
+class ChannelDefaults:
+    deck_id: str
+    language: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The rows an event is about, resolved inside one transaction."""
+
+    tenant: Tenant
+    channel: Channel
+    user: User
+
+
+def find_tenant(session: Session, platform: str, external_id: str) -> Tenant | None:
+    return session.exec(select(Tenant).where(Tenant.platform == platform, Tenant.external_id == external_id)).first()
+
+
+def find_channel(session: Session, tenant_id: int, external_id: str) -> Channel | None:
+    return session.exec(
+        select(Channel).where(Channel.tenant_id == tenant_id, Channel.external_id == external_id)
+    ).first()
+
+
+def find_user(session: Session, tenant_id: int, external_id: str) -> User | None:
+    return session.exec(select(User).where(User.tenant_id == tenant_id, User.external_id == external_id)).first()
+
+
+def ensure_tenant(session: Session, platform: str, external_id: str, name: str, now: datetime) -> Tenant:
+    insert_ignore(session, Tenant, platform=platform, external_id=external_id, name=name, created_at=now)
+    tenant = find_tenant(session, platform, external_id)
+    assert tenant is not None
+    if name and tenant.name != name:
+        tenant.name = name
+        session.add(tenant)
+    return tenant
+
+
+def ensure_channel(
+    session: Session, tenant: Tenant, external_id: str, name: str, defaults: ChannelDefaults, now: datetime
+) -> Channel:
+    assert tenant.id is not None
+    insert_ignore(
+        session,
+        Channel,
+        tenant_id=tenant.id,
+        external_id=external_id,
+        name=name,
+        deck_id=defaults.deck_id,
+        categories="",
+        language=defaults.language,
+        timezone=defaults.timezone,
+        post_time="09:00",
+        days="mon-fri",
+        reveal_emoji="👀",
+        enabled=False,
+        created_at=now,
+        updated_at=now,
+    )
+    channel = find_channel(session, tenant.id, external_id)
+    assert channel is not None
+    if name and channel.name != name:
+        channel.name = name
+        session.add(channel)
+    return channel
+
+
+def ensure_user(session: Session, tenant: Tenant, external_id: str, name: str, now: datetime) -> User:
+    assert tenant.id is not None
+    insert_ignore(
+        session, User, tenant_id=tenant.id, external_id=external_id, display_name=name or external_id, created_at=now
+    )
+    user = find_user(session, tenant.id, external_id)
+    assert user is not None
+    if name and user.display_name != name:
+        user.display_name = name
+        session.add(user)
+    return user
+
+
+def ensure_actor(session: Session, origin: Origin, defaults: ChannelDefaults, now: datetime) -> Actor:
+    tenant = ensure_tenant(session, origin.platform, origin.tenant_id, origin.tenant_name, now)
+    channel = ensure_channel(session, tenant, origin.channel_id, origin.channel_name, defaults, now)
+    user = ensure_user(session, tenant, origin.user_id, origin.user_name, now)
+    return Actor(tenant, channel, user)
+
+
+def channel_schedule(channel: Channel) -> Schedule:
+    return Schedule(parse_time(channel.post_time), channel.timezone, parse_days(channel.days))
+
+
+def enabled_channels(session: Session, platform: str | None = None) -> list[tuple[Tenant, Channel]]:
+    stmt = select(Tenant, Channel).join(Channel, Channel.tenant_id == Tenant.id).where(Channel.enabled == True)  # noqa: E712
+    if platform:
+        stmt = stmt.where(Tenant.platform == platform)
+    return [(t, c) for t, c in session.exec(stmt).all()]

@@ -1,0 +1,149 @@
+"""Quiz sessions: pick items, grade answers once, and keep the score."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.content.loader import Catalog, Deck
+from bot.content.schema import QuizItem
+from bot.rules import scoring
+from bot.services.engagement import Engagement, award, participate
+from bot.services.posting import latest_post
+from bot.storage.db import insert_ignore
+from bot.storage.models import Channel, QuizAttempt, QuizSession, User
+
+MAX_QUIZ_ITEMS = 20
+DEFAULT_QUIZ_ITEMS = 5
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    question_id: str
+    item_id: str
+
+    def key(self) -> str:
+        return f"{self.question_id}#{self.item_id}"
+
+    @classmethod
+    def parse(cls, key: str) -> ItemRef:
+        question_id, _, item_id = key.partition("#")
+        return cls(question_id, item_id)
+
+
+@dataclass(frozen=True)
+class Graded:
+    correct: bool
+    first_answer: bool  # False when this position had been answered before (a double click)
+    chosen: int
+    points: int
+    engagement: Engagement | None
+
+
+def pick_items(
+    deck: Deck, language: str, categories: list[str], question_ids: list[str] | None, count: int, rng: random.Random
+) -> list[ItemRef]:
+    """Up to ``count`` items: from ``question_ids`` when given (a "Quiz me" on a daily question), else from the
+    deck's ``categories`` (all when empty), shuffled."""
+    ids = question_ids if question_ids is not None else deck.question_ids(language, categories)
+    refs: list[ItemRef] = []
+    for qid in ids:
+        question = deck.questions.get(qid)
+        side = question.text(language) if question else None
+        if side:
+            refs.extend(ItemRef(qid, item.id) for item in side.quiz)
+    if question_ids is None:
+        rng.shuffle(refs)
+    return refs[:count]
+
+
+def start(
+    session: Session, channel: Channel, user: User, deck: Deck, language: str, items: list[ItemRef], now: datetime
+) -> QuizSession:
+    quiz = QuizSession(
+        tenant_id=channel.tenant_id,
+        channel_id=channel.id,  # type: ignore[arg-type]
+        user_id=user.id,  # type: ignore[arg-type]
+        deck_id=deck.id,
+        language=language,
+        items=json.dumps([i.key() for i in items]),
+        created_at=now,
+    )
+    session.add(quiz)
+    session.flush()
+    return quiz
+
+
+def items_of(quiz: QuizSession) -> list[ItemRef]:
+    return [ItemRef.parse(k) for k in json.loads(quiz.items)]
+
+
+def item_at(catalog: Catalog, quiz: QuizSession, position: int) -> tuple[ItemRef, QuizItem, str] | None:
+    """The item at ``position`` with its category, in the quiz's language; None if the deck no longer has it."""
+    refs = items_of(quiz)
+    if not 0 <= position < len(refs):
+        return None
+    ref = refs[position]
+    found = catalog.text(quiz.deck_id, ref.question_id, quiz.language)
+    if found is None:
+        return None
+    question, side = found
+    item = next((i for i in side.quiz if i.id == ref.item_id), None)
+    return (ref, item, question.category) if item else None
+
+
+def answer(
+    session: Session,
+    quiz: QuizSession,
+    user: User,
+    position: int,
+    ref: ItemRef,
+    item: QuizItem,
+    chosen: int,
+    now: datetime,
+) -> Graded:
+    """Grade an answer. The first answer for a position counts; a repeated click is reported, not re-graded."""
+    assert quiz.id is not None and user.id is not None
+    correct = chosen == item.correct
+    first = insert_ignore(
+        session,
+        QuizAttempt,
+        tenant_id=quiz.tenant_id,
+        session_id=quiz.id,
+        user_id=user.id,
+        position=position,
+        question_id=ref.question_id,
+        item_id=ref.item_id,
+        chosen=chosen,
+        correct=correct,
+        created_at=now,
+    )
+    if not first:
+        previous = session.exec(
+            QuizAttempt.__table__.select().where(  # type: ignore[attr-defined]
+                QuizAttempt.session_id == quiz.id, QuizAttempt.position == position
+            )
+        ).first()
+        return Graded(bool(previous.correct), False, int(previous.chosen), 0, None)
+    points = 0
+    quiz.answered += 1
+    if correct:
+        quiz.correct += 1
+        # Once per item and day, so re-running a quiz is practice, not a way to farm points.
+        ref_key = f"item:{ref.key()}:{now.date().isoformat()}"
+        if award(session, user, quiz.channel_id, "correct_answer", ref_key, scoring.CORRECT_ANSWER_POINTS, now):
+            points += scoring.CORRECT_ANSWER_POINTS
+            quiz.points += scoring.CORRECT_ANSWER_POINTS
+    if quiz.answered >= len(items_of(quiz)):
+        quiz.status = "done"
+    session.add(quiz)
+    engagement = None
+    post = latest_post(session, quiz.channel_id)
+    if post is not None and post.question_id == ref.question_id and post.deck_id == quiz.deck_id:
+        engagement = participate(session, post, user, now)
+        points += engagement.points
+    return Graded(correct, True, chosen, points, engagement)

@@ -1,0 +1,233 @@
+"""The tables. Every row that belongs to a workspace or guild carries ``tenant_id``, and every query filters by it.
+
+Unique constraints carry the exactly-once rules: one daily post per channel and question day, one reveal,
+self-grade and participation per member and post, one ledger entry per reason and reference, one processed
+event per id.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Tenant(SQLModel, table=True):
+    __tablename__ = "tenants"
+    __table_args__ = (UniqueConstraint("platform", "external_id", name="uq_tenant_platform_external"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    external_id: str = Field(max_length=64)
+    name: str = Field(default="", max_length=200)
+    created_at: datetime
+
+
+class Channel(SQLModel, table=True):
+    __tablename__ = "channels"
+    __table_args__ = (UniqueConstraint("tenant_id", "external_id", name="uq_channel_tenant_external"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    external_id: str = Field(max_length=64)
+    name: str = Field(default="", max_length=200)
+    deck_id: str = Field(max_length=80)
+    categories: str = Field(default="", max_length=500)  # comma-separated category ids; empty = all
+    language: str = Field(max_length=8)
+    timezone: str = Field(max_length=64)
+    post_time: str = Field(default="09:00", max_length=5)  # HH:MM local
+    days: str = Field(default="mon-fri", max_length=40)  # as understood by rules.schedule.parse_days
+    reveal_emoji: str = Field(default="👀", max_length=64)
+    enabled: bool = Field(default=False)
+    created_at: datetime
+    updated_at: datetime
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("tenant_id", "external_id", name="uq_user_tenant_external"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    external_id: str = Field(max_length=64)
+    display_name: str = Field(default="", max_length=200)
+    created_at: datetime
+
+
+class Team(SQLModel, table=True):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("tenant_id", "name_key", name="uq_team_tenant_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    name: str = Field(max_length=40)
+    name_key: str = Field(max_length=40)  # case-folded name: "Owls" and "owls" are one team
+    created_by: int = Field(foreign_key="users.id")
+    created_at: datetime
+
+
+class TeamMember(SQLModel, table=True):
+    """A member belongs to at most one team per tenant."""
+
+    __tablename__ = "team_members"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id", name="uq_team_member_tenant_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id")
+    team_id: int = Field(foreign_key="teams.id", index=True)
+    user_id: int = Field(foreign_key="users.id")
+    joined_at: datetime
+
+
+class DailyPost(SQLModel, table=True):
+    """A daily question claimed for (channel, question day). ``seq`` numbers a channel's posts 1, 2, 3..."""
+
+    __tablename__ = "daily_posts"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "question_day", name="uq_daily_post_channel_day"),
+        UniqueConstraint("channel_id", "seq", name="uq_daily_post_channel_seq"),
+        Index("ix_daily_post_channel_message", "channel_id", "message_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    channel_id: int = Field(foreign_key="channels.id")
+    question_day: date
+    seq: int
+    cycle: int = Field(default=0)
+    deck_id: str = Field(max_length=80)
+    question_id: str = Field(max_length=80)
+    status: str = Field(default="claimed", max_length=16)  # claimed -> sent | failed
+    message_id: str | None = Field(default=None, max_length=64)
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None, max_length=300)
+    claimed_at: datetime
+    sent_at: datetime | None = None
+
+
+class Reveal(SQLModel, table=True):
+    __tablename__ = "reveals"
+    __table_args__ = (UniqueConstraint("post_id", "user_id", name="uq_reveal_post_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    post_id: int = Field(foreign_key="daily_posts.id")
+    user_id: int = Field(foreign_key="users.id")
+    via: str = Field(max_length=16)  # reaction | button
+    created_at: datetime
+
+
+class SelfGrade(SQLModel, table=True):
+    __tablename__ = "self_grades"
+    __table_args__ = (UniqueConstraint("post_id", "user_id", name="uq_self_grade_post_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    post_id: int = Field(foreign_key="daily_posts.id")
+    user_id: int = Field(foreign_key="users.id")
+    grade: str = Field(max_length=8)  # again | hard | good | easy
+    created_at: datetime
+
+
+class Participation(SQLModel, table=True):
+    """A member engaged with a channel's open daily question: the unit of streaks."""
+
+    __tablename__ = "participations"
+    __table_args__ = (
+        UniqueConstraint("post_id", "user_id", name="uq_participation_post_user"),
+        Index("ix_participation_user_day", "tenant_id", "user_id", "question_day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id")
+    channel_id: int = Field(foreign_key="channels.id")
+    post_id: int = Field(foreign_key="daily_posts.id")
+    user_id: int = Field(foreign_key="users.id")
+    seq: int
+    question_day: date
+    created_at: datetime
+
+
+class Streak(SQLModel, table=True):
+    """Running streak per member and channel, updated on each participation."""
+
+    __tablename__ = "streaks"
+    __table_args__ = (UniqueConstraint("channel_id", "user_id", name="uq_streak_channel_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    channel_id: int = Field(foreign_key="channels.id")
+    user_id: int = Field(foreign_key="users.id", index=True)
+    current: int = Field(default=0)
+    longest: int = Field(default=0)
+    last_seq: int | None = None
+    updated_at: datetime
+
+
+class QuizSession(SQLModel, table=True):
+    __tablename__ = "quiz_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    channel_id: int = Field(foreign_key="channels.id")
+    user_id: int = Field(foreign_key="users.id")
+    deck_id: str = Field(max_length=80)
+    language: str = Field(max_length=8)
+    items: str  # JSON list of "question_id#item_id"
+    answered: int = Field(default=0)
+    correct: int = Field(default=0)
+    points: int = Field(default=0)
+    status: str = Field(default="open", max_length=16)  # open | done
+    created_at: datetime
+
+
+class QuizAttempt(SQLModel, table=True):
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (
+        UniqueConstraint("session_id", "position", name="uq_quiz_attempt_session_position"),
+        Index("ix_quiz_attempt_tenant_question", "tenant_id", "question_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id")
+    session_id: int = Field(foreign_key="quiz_sessions.id")
+    user_id: int = Field(foreign_key="users.id")
+    position: int
+    question_id: str = Field(max_length=80)
+    item_id: str = Field(max_length=20)
+    chosen: int
+    correct: bool
+    created_at: datetime
+
+
+class PointsEntry(SQLModel, table=True):
+    """The points ledger: one row per award, unique per (member, reason, reference) so nothing pays twice."""
+
+    __tablename__ = "points_ledger"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "user_id", "reason", "ref_key", name="uq_points_award"),
+        Index("ix_points_tenant_created", "tenant_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id")
+    user_id: int = Field(foreign_key="users.id", index=True)
+    channel_id: int | None = Field(default=None, foreign_key="channels.id")
+    reason: str = Field(max_length=20)  # participation | correct_answer | streak_bonus
+    ref_key: str = Field(max_length=80)
+    points: int
+    created_at: datetime
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Inbound events already handled: a retried delivery finds its id here and has no effect."""
+
+    __tablename__ = "processed_events"
+    __table_args__ = (UniqueConstraint("platform", "tenant_key", "event_id", name="uq_processed_event"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    tenant_key: str = Field(max_length=64)
+    event_id: str = Field(max_length=128)
+    created_at: datetime = Field(index=True)

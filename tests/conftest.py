@@ -1,0 +1,86 @@
+"""Shared fixtures: a real database (SQLite always; PostgreSQL when STUDYBOT_TEST_DATABASE_URL is set) and the
+console adapter as the test harness, driving the whole bot as a user."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from sqlalchemy import create_engine, text
+
+from adapters.console.session import ConsoleSession
+from bot.bootstrap import App, bootstrap
+from bot.clock import ManualClock
+from bot.settings import Settings
+
+PG_URL = os.environ.get("STUDYBOT_TEST_DATABASE_URL")
+START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)  # a Monday
+
+
+def reset_postgres(url: str) -> None:
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """A fresh, empty database: PostgreSQL when configured for this run, else a SQLite file."""
+    if PG_URL:
+        reset_postgres(PG_URL)
+        return PG_URL
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+def make_app(database_url: str, clock: ManualClock, **overrides: object) -> App:
+    settings = Settings(database_url=database_url, selection_seed="tests", **overrides)  # type: ignore[arg-type]
+    return bootstrap(settings, clock=clock, rng=random.Random(3))
+
+
+@pytest.fixture
+def app(database_url: str, clock: ManualClock) -> Iterator[App]:
+    application = make_app(database_url, clock)
+    yield application
+    application.close()
+
+
+class Harness:
+    """The console adapter in-process: ``await h.run(lines)`` returns what the bot printed for those lines."""
+
+    def __init__(self, app: App, clock: ManualClock):
+        self.buffer = io.StringIO()
+        self.console = Console(file=self.buffer, width=200, force_terminal=False, color_system=None)
+        self.session = ConsoleSession(app, self.console, clock)
+        self.app = app
+        self.clock = clock
+
+    @property
+    def port(self):  # noqa: ANN201
+        return self.session.port
+
+    async def run(self, *lines: str) -> str:
+        start = self.buffer.tell()
+        for line in lines:
+            await self.session.run_line(line)
+        self.buffer.seek(start)
+        out = self.buffer.read()
+        self.buffer.seek(0, io.SEEK_END)
+        return out
+
+
+@pytest.fixture
+def harness(app: App, clock: ManualClock) -> Harness:
+    return Harness(app, clock)

@@ -1,0 +1,47 @@
+"""The core stays platform-agnostic and free of import-time work."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PLATFORM_LIBRARIES = {"slack_bolt", "slack_sdk", "discord", "apscheduler", "aiohttp"}
+
+
+def imported_roots(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_core_never_imports_a_platform_library() -> None:
+    files = sorted((ROOT / "bot").rglob("*.py"))
+    assert len(files) > 20
+    offenders = {str(f.relative_to(ROOT)): imported_roots(f) & PLATFORM_LIBRARIES for f in files}
+    assert {f: libs for f, libs in offenders.items() if libs} == {}
+
+
+def test_core_never_imports_adapters() -> None:
+    offenders = [str(f.relative_to(ROOT)) for f in (ROOT / "bot").rglob("*.py") if "adapters" in imported_roots(f)]
+    assert offenders == []
+
+
+def test_importing_the_core_creates_nothing(tmp_path: Path) -> None:
+    """No engine, settings or file at import time: importing every module leaves the directory empty."""
+    code = (
+        "import pkgutil, importlib, bot, adapters\n"
+        "for pkg in (bot, adapters):\n"
+        "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
+        "        if '.migrations' not in m.name: importlib.import_module(m.name)\n"
+    )
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "XDG_DATA_HOME": str(tmp_path / "data")}
+    subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, check=True)
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,145 @@
+"""Every command through the console adapter, as a member and an admin would type them, with bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Harness
+from tests.dbcount import row_counts
+
+SETUP = ("/studybot schedule 09:00 Europe/Berlin mon-fri",)
+
+
+async def test_help_lists_every_command(harness: Harness) -> None:
+    out = await harness.run("/studybot help")
+    for synopsis in ("/quiz [CATEGORY] [COUNT]", "/streak [USER]", "/leaderboard [users|teams] [week|month|all]",
+                     "/team create NAME", "/team join NAME", "/team leave", "/team list", "/studybot status",
+                     "/studybot post", "/studybot schedule HH:MM TIMEZONE", "/studybot deck ID", "/studybot language",
+                     "/studybot reveal EMOJI", "/studybot off", "/studybot on"):
+        assert synopsis in out, synopsis
+    assert "(only you can see this)" in out
+    bare = await harness.run("/studybot")  # bare /studybot is help too
+    assert bare.split("\n", 1)[1] == out.split("\n", 1)[1]
+
+
+async def test_schedule_and_status(harness: Harness) -> None:
+    out = await harness.run("/studybot schedule 7:30 europe/berlin mon,wed,fri")
+    assert "07:30 (Europe/Berlin)" in out and "Mon, Wed, Fri" in out
+    assert "Next: Wed 2026-03-04 07:30 (Europe/Berlin)" in out  # Monday's 07:30 has passed: it is 08:00 in Berlin
+    status = await harness.run("/studybot status")
+    assert "Schedule: 07:30 Europe/Berlin, Mon, Wed, Fri" in status
+    assert "Daily question: on" in status
+
+
+@pytest.mark.parametrize(
+    ("line", "expected", "example"),
+    [
+        ("/studybot schedule 25:00 Europe/Berlin", "`25:00` is not a time of day", "/studybot schedule 09:00"),
+        ("/studybot schedule 09:00 Berlin", "Did you mean `Europe/Berlin`?", "/studybot schedule 09:00"),
+        ("/studybot schedule 09:00 Mars/Olympus", "`Mars/Olympus` is not an IANA timezone", "Europe/Berlin"),
+        ("/studybot schedule 09:00", "Missing a timezone.", "/studybot schedule 09:00 Europe/Berlin"),
+        ("/studybot schedule 09:00 UTC someday", "`someday` is not a set of days", "mon-fri"),
+        ("/studybot schedule 09:00 UTC daily extra", "Too many arguments: `extra`", "/studybot schedule"),
+        ("/studybot deck nope", "There is no deck `nope`", "/studybot deck mlops-interview"),
+        ("/studybot deck mlops-interview cloudy", "Did you mean `cloud`?", "/studybot deck"),
+        ("/studybot language fr", "`fr` is not a language", "/studybot language pt"),
+        ("/studybot reveal notanemoji!!", "is not an emoji", "/studybot reveal"),
+        ("/studybot frobnicate", "`frobnicate` is not a subcommand of `/studybot`", "/studybot help"),
+        ("/nosuch", "I don't know the command `nosuch`", "/studybot help"),
+        ("/quiz 0", "`0` is not a number of questions", "/quiz basics 3"),
+        ("/quiz 99", "`99` is not a number of questions: use a whole number from 1 to 20", "/quiz"),
+        ("/quiz nocategory", "There is no category `nocategory`", "/quiz basics 3"),
+        ("/quiz basics 3 4", "Too many arguments", "/quiz"),
+        ("/leaderboard forever", "`forever` is neither a leaderboard", "/leaderboard teams month"),
+        ("/team create", "A team name has 1 to 30 characters", '/team create "Night Owls"'),
+        ("/team create " + "x" * 31, "A team name has 1 to 30 characters", "/team create"),
+        ("/team create bad$name", "A team name has 1 to 30 characters", "/team create"),
+        ('/team create "unclosed', "A quote is not closed.", "/team create"),
+        ("/team join Ghosts", "There are no teams yet", "/team join Owls"),
+        ("/team leave", "You are not in a team.", "/team leave"),
+        ("/streak @nobody", "I don't know `@nobody`", "/streak @alice"),
+    ],
+)
+async def test_bad_input_is_explained_and_writes_nothing(harness: Harness, line: str, expected: str, example: str) -> None:
+    await harness.run(*SETUP)
+    before = row_counts(harness.app.db)
+    out = await harness.run(line)
+    assert f"❌ " in out and expected in out, out
+    assert "Example: " in out and example in out, out
+    assert "Traceback" not in out
+    assert row_counts(harness.app.db) == before
+
+
+async def test_settings_are_for_admins_only(harness: Harness) -> None:
+    await harness.run(*SETUP)
+    before = row_counts(harness.app.db)
+    for line in ("/studybot schedule 10:00 UTC", "/studybot post", "/studybot deck starter", "/studybot language pt",
+                 "/studybot reveal :bulb:", "/studybot off", "/studybot on"):
+        out = await harness.run(":as bob", line)
+        assert "Only workspace admins can change" in out, line
+    after = row_counts(harness.app.db)
+    assert {k: v for k, v in after.items() if k != "users"} == {k: v for k, v in before.items() if k != "users"}
+    status = await harness.run(":as alice", "/studybot status")
+    assert "09:00 Europe/Berlin" in status and "👀" in status
+
+
+async def test_deck_language_reveal_off_on(harness: Harness) -> None:
+    out = await harness.run("/studybot deck mlops-interview cloud,technical")
+    assert "MLOps interviews" in out and "cloud, technical" in out
+    out = await harness.run("/studybot language pt")
+    assert "De agora em diante falo português aqui." in out
+    out = await harness.run("/studybot status")
+    assert "Idioma: pt-BR" in out and "Pergunta do dia: desligada" in out
+    out = await harness.run("/studybot reveal :bulb:")
+    assert "Reaja com 💡" in out
+    out = await harness.run("/studybot on")
+    assert "ligada: próxima em" in out
+    out = await harness.run("/studybot off")
+    assert "desligada aqui" in out
+    out = await harness.run("/studybot language en", "/studybot deck starter", "/studybot status")
+    assert "Python fundamentals (`starter`, all categories)" in out
+
+
+async def test_post_once_per_question_day(harness: Harness) -> None:
+    await harness.run(*SETUP)
+    out = await harness.run("/studybot post")
+    assert "Question of the day · 2026-03-02" in out and "Posted today's question (2026-03-02)." in out
+    out = await harness.run("/studybot post")
+    assert "already posted" in out
+    assert [kind for kind, _ in harness.port.sent].count("post") == 1
+
+
+async def test_streak_for_self_and_others(harness: Harness) -> None:
+    await harness.run(*SETUP, ":next-day", ":as bob", ":react 👀")
+    out = await harness.run("/streak")
+    assert "bob's streak" in out and "Current: 1 question days" in out and "(only you can see this)" in out
+    out = await harness.run(":as alice", "/streak @bob")
+    assert "bob's streak" in out and "Current: 1" in out
+    out = await harness.run("/streak <@bob>")
+    assert "bob's streak" in out
+    out = await harness.run("/studybot streak bob")
+    assert "bob's streak" in out
+
+
+async def test_teams_create_join_move_leave_list(harness: Harness) -> None:
+    assert "Team Night Owls created" in await harness.run('/team create "Night Owls"')
+    assert "A team called `night owls` exists already" in await harness.run(":as bob", "/team create 'night owls'")
+    assert "You joined Night Owls" in await harness.run("/team join night owls")
+    assert "You are already in Night Owls" in await harness.run("/team join Night Owls")
+    await harness.run(":as carol", "/team create Larks")
+    assert "You left Night Owls and joined Larks" in await harness.run(":as bob", "/team join Larks")
+    out = await harness.run("/team list")
+    assert "Larks (2): bob, carol" in out and "Night Owls (1): alice" in out
+    assert "There is no team `Ghosts`. Teams: `Larks`, `Night Owls`" in await harness.run("/team join Ghosts")
+    assert "You left Larks" in await harness.run("/team leave")
+    assert "Teams" in await harness.run("/team")  # bare /team lists
+    assert "Larks (1): carol" in await harness.run("/studybot team list")
+
+
+async def test_unknown_meta_and_plain_lines_get_hints(harness: Harness) -> None:
+    out = await harness.run("hello", ":dance", ":click 1", ":react 👀", ":as bad name!")
+    assert "Lines start with /" in out
+    assert "Unknown meta command :dance" in out
+    assert "No message with buttons yet." in out
+    assert "There is no daily question to react to yet" in out
+    assert "Usage: :as NAME" in out
