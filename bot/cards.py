@@ -101,7 +101,7 @@ def graded_card(
     last = position + 1 >= total
     follow = Button(
         t(language, "quiz.finish" if last else "quiz.next"),
-        action("result" if last else "next", quiz_id, position + 1),
+        action("result", quiz_id) if last else action("next", quiz_id, position + 1),
         Style.PRIMARY,
     )
     return Message(

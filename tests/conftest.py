@@ -68,7 +68,7 @@ class Harness:
         self.clock = clock
 
     @property
-    def port(self):  # noqa: ANN201
+    def port(self):
         return self.session.port
 
     async def run(self, *lines: str) -> str:

@@ -12,10 +12,23 @@ SETUP = ("/studybot schedule 09:00 Europe/Berlin mon-fri",)
 
 async def test_help_lists_every_command(harness: Harness) -> None:
     out = await harness.run("/studybot help")
-    for synopsis in ("/quiz [CATEGORY] [COUNT]", "/streak [USER]", "/leaderboard [users|teams] [week|month|all]",
-                     "/team create NAME", "/team join NAME", "/team leave", "/team list", "/studybot status",
-                     "/studybot post", "/studybot schedule HH:MM TIMEZONE", "/studybot deck ID", "/studybot language",
-                     "/studybot reveal EMOJI", "/studybot off", "/studybot on"):
+    for synopsis in (
+        "/quiz [CATEGORY] [COUNT]",
+        "/streak [USER]",
+        "/leaderboard [users|teams] [week|month|all]",
+        "/team create NAME",
+        "/team join NAME",
+        "/team leave",
+        "/team list",
+        "/studybot status",
+        "/studybot post",
+        "/studybot schedule HH:MM TIMEZONE",
+        "/studybot deck ID",
+        "/studybot language",
+        "/studybot reveal EMOJI",
+        "/studybot off",
+        "/studybot on",
+    ):
         assert synopsis in out, synopsis
     assert "(only you can see this)" in out
     bare = await harness.run("/studybot")  # bare /studybot is help too
@@ -60,11 +73,13 @@ async def test_schedule_and_status(harness: Harness) -> None:
         ("/streak @nobody", "I don't know `@nobody`", "/streak @alice"),
     ],
 )
-async def test_bad_input_is_explained_and_writes_nothing(harness: Harness, line: str, expected: str, example: str) -> None:
+async def test_bad_input_is_explained_and_writes_nothing(
+    harness: Harness, line: str, expected: str, example: str
+) -> None:
     await harness.run(*SETUP)
     before = row_counts(harness.app.db)
     out = await harness.run(line)
-    assert f"❌ " in out and expected in out, out
+    assert "❌ " in out and expected in out, out
     assert "Example: " in out and example in out, out
     assert "Traceback" not in out
     assert row_counts(harness.app.db) == before
@@ -73,8 +88,15 @@ async def test_bad_input_is_explained_and_writes_nothing(harness: Harness, line:
 async def test_settings_are_for_admins_only(harness: Harness) -> None:
     await harness.run(*SETUP)
     before = row_counts(harness.app.db)
-    for line in ("/studybot schedule 10:00 UTC", "/studybot post", "/studybot deck starter", "/studybot language pt",
-                 "/studybot reveal :bulb:", "/studybot off", "/studybot on"):
+    for line in (
+        "/studybot schedule 10:00 UTC",
+        "/studybot post",
+        "/studybot deck starter",
+        "/studybot language pt",
+        "/studybot reveal :bulb:",
+        "/studybot off",
+        "/studybot on",
+    ):
         out = await harness.run(":as bob", line)
         assert "Only workspace admins can change" in out, line
     after = row_counts(harness.app.db)
@@ -143,3 +165,88 @@ async def test_unknown_meta_and_plain_lines_get_hints(harness: Harness) -> None:
     assert "No message with buttons yet." in out
     assert "There is no daily question to react to yet" in out
     assert "Usage: :as NAME" in out
+
+
+async def test_next_day_after_a_manual_post_moves_to_the_following_question_day(harness: Harness) -> None:
+    out = await harness.run("/studybot schedule 09:00 UTC mon-fri", "/studybot post", ":next-day")
+    assert "Question of the day · 2026-03-02" in out and "Question of the day · 2026-03-03" in out
+
+
+async def test_quiz_flow_by_button_clicks(harness: Harness) -> None:
+    out = await harness.run(":as bob", "/quiz basics 2")
+    assert "Quiz 1/2 · Basics" in out and "[1] A  [2] B  [3] C  [4] D" in out
+    item = harness.port.sent[-1][1]
+    out = await harness.run(":click 1")
+    assert "(edited)" in out and "You chose A." in out and ("Correct!" in out or "Not quite" in out)
+    assert "[1] Next question" in out
+    out = await harness.run(":click 1")
+    assert "Quiz 2/2 · Basics" in out and item.title not in out
+    out = await harness.run(":click 2", ":click 1")
+    assert "[1] See results" in out and "Quiz finished" in out and "of 2 correct" in out
+    # another member cannot answer bob's quiz
+    bob_card = harness.port.latest_with_buttons
+    out = await harness.run(":as carol", "/quiz 1")
+    from bot.events import ButtonPressed, Origin
+
+    await harness.app.core.handle(
+        ButtonPressed(
+            Origin("console", "local", "general", "carol", event_id="steal"),
+            "sb:answer:1:0:0",
+            bob_card.message_id if bob_card else None,
+        ),
+        harness.port,
+    )
+    assert "This quiz belongs to someone else" in harness.port.sent[-1][1].body
+
+
+async def test_quiz_points_and_participation_on_the_daily_question(harness: Harness) -> None:
+    await harness.run("/studybot schedule 09:00 UTC daily", ":next-day", ":as bob", ":click 2")
+    assert harness.port.sent[-1][1].kind == "quiz"
+    out = await harness.run(":click 1")
+    streak = await harness.run("/streak")
+    assert "Current: 1 question days" in streak  # a quiz answer on the daily question is participation
+    points = 1 + (2 if "Correct!" in out else 0)
+    board = await harness.run("/leaderboard users week")
+    assert f"bob: {points} pts" in board
+
+
+async def test_stale_and_forged_buttons_are_refused_cleanly(harness: Harness) -> None:
+    from bot.events import ButtonPressed, Origin
+
+    before = None
+    for action in ("sb:reveal:999", "sb:reveal:abc", "sb:answer:1:2", "sb:nope:1", "garbage", "sb:grade:1:great"):
+        event = ButtonPressed(Origin("console", "local", "general", "bob", event_id=action), action, "1")
+        await harness.app.core.handle(event, harness.port)
+        message = harness.port.sent[-1][1]
+        assert message.kind == "error" and "Traceback" not in message.body, action
+        before = before or message
+    assert before is not None
+
+
+async def test_leaderboard_periods_follow_the_channel_calendar(harness: Harness) -> None:
+    await harness.run("/studybot schedule 09:00 UTC daily", ":next-day", ":as bob", ":react 👀")
+    assert "bob: 1 pts" in await harness.run("/leaderboard week")
+    for _ in range(7):  # a week later bob's point is last week's
+        await harness.run(":as alice", ":next-day")
+    out = await harness.run(":as alice", ":react 👀", "/leaderboard")
+    assert "bob" not in out and "alice: 1 pts" in out
+    assert "bob: 1 pts" in await harness.run("/leaderboard all")
+    assert "bob: 1 pts" in await harness.run("/leaderboard month users")
+    out = await harness.run("/leaderboard teams")
+    assert "No points yet in this period." in out
+
+
+async def test_portuguese_channel_speaks_portuguese(harness: Harness) -> None:
+    out = await harness.run(
+        "/studybot language pt",
+        "/studybot schedule 09:00 America/Sao_Paulo",
+        "/studybot post",
+        ":as bob",
+        ":react 👀",
+        "/streak",
+        "/quiz 1",
+        "/studybot help",
+    )
+    assert "Pergunta do dia" in out and "Resposta-modelo" in out and "Sequência de bob" in out
+    assert "Eu sabia" in out and "Para todos" in out and "Quiz 1/1" in out
+    assert "Question of the day" not in out and "Model answer" not in out

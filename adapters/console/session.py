@@ -20,6 +20,7 @@ from bot.events import ButtonPressed, CommandInvoked, Origin, ReactionAdded
 from bot.messages import Button, Message
 from bot.ports import Capabilities, ChannelRef
 from bot.services.directory import channel_schedule, ensure_actor
+from bot.services.posting import latest_post
 
 PLATFORM = "console"
 TENANT = "local"
@@ -164,10 +165,14 @@ class ConsoleSession:
         with services.db.transaction() as session:
             actor = ensure_actor(session, self.origin(), services.defaults, self.clock.now())
             channel_id = actor.channel.id
-            day, slot = channel_schedule(actor.channel).next_slot(self.clock.now())
+            schedule = channel_schedule(actor.channel)
+            day, slot = schedule.next_slot(self.clock.now())
+            latest = latest_post(session, channel_id or 0)
+            while latest is not None and day <= latest.question_day:  # today's question is out already
+                day, slot = schedule.next_slot(slot)
         assert channel_id is not None
         self.clock.set(slot)
-        self.say(f"--- {day:%A %Y-%m-%d}, {slot.astimezone(channel_schedule(actor.channel).zone):%H:%M} ---")
+        self.say(f"--- {day:%A %Y-%m-%d}, {slot.astimezone(schedule.zone):%H:%M} ---")
         result = await post_daily(services, self.port, channel_id, day)
         if result.status != "posted":
             self.say(f"(no post: {result.status}{': ' + result.error if result.error else ''})")

@@ -56,6 +56,17 @@ def _quiz_items(row: dict[str, str], rownum: int, name: str, problems: list[Prob
     return items
 
 
+def _column(loc: tuple, data: dict) -> str:
+    """The CSV column behind a pydantic error location in a question dict."""
+    if len(loc) >= 4 and loc[1] == "quiz" and isinstance(loc[2], int):
+        item_id = data[loc[0]]["quiz"][loc[2]]["id"]
+        field = {"options": "a", "question": "question", "correct": "correct", "explanation": "explanation"}
+        return f"{item_id}_{field.get(str(loc[3]), str(loc[3]))}"
+    if len(loc) >= 2 and loc[0] in LANGUAGES:
+        return str(loc[1])
+    return str(loc[0]) if loc else "?"
+
+
 def read_csv(path: Path) -> tuple[dict[str, dict], list[Problem]]:
     """Questions (as dicts in the deck format) by id, and every problem found, with row and column."""
     name = path.name
@@ -69,24 +80,36 @@ def read_csv(path: Path) -> tuple[dict[str, dict], list[Problem]]:
     if missing:
         return {}, [Problem(name, "header", f"missing columns: {', '.join(missing)}")]
     questions: dict[str, dict] = {}
+    rows: dict[str, dict[str, int]] = {}  # question id -> {"first" or language: row number}
     for rownum, row in enumerate(reader, start=2):
         qid, lang = (row.get("id") or "").strip(), (row.get("language") or "").strip()
         if lang not in LANGUAGES:
             problems.append(Problem(name, f"row {rownum}, column language", f"must be {' or '.join(LANGUAGES)}"))
             continue
-        question = questions.setdefault(
-            qid,
-            {
-                "id": qid,
-                "category": (row.get("category") or "").strip(),
-                "difficulty": (row.get("difficulty") or "").strip(),
-                "tags": [t.strip() for t in (row.get("tags") or "").split(";") if t.strip()],
-            },
-        )
-        if lang in question:
-            problems.append(Problem(name, f"row {rownum}", f"question {qid!r} has two {lang} rows"))
+        shared = {
+            "category": (row.get("category") or "").strip(),
+            "difficulty": (row.get("difficulty") or "").strip(),
+            "tags": [t.strip() for t in (row.get("tags") or "").split(";") if t.strip()],
+        }
+        if qid in questions:
+            first = rows[qid]["first"]
+            for column, value in shared.items():
+                if questions[qid][column] != value:
+                    problems.append(
+                        Problem(
+                            name,
+                            f"row {rownum}, column {column}",
+                            f"differs from row {first}, the question's first row",
+                        )
+                    )
+        else:
+            questions[qid] = {"id": qid, **shared}
+            rows[qid] = {"first": rownum}
+        if lang in questions[qid]:
+            problems.append(Problem(name, f"row {rownum}, column language", f"question {qid!r} has two {lang} rows"))
             continue
-        question[lang] = {
+        rows[qid][lang] = rownum
+        questions[qid][lang] = {
             "prompt": row.get("prompt") or "",
             "assesses": row.get("assesses") or "",
             "answer": row.get("answer") or "",
@@ -97,8 +120,13 @@ def read_csv(path: Path) -> tuple[dict[str, dict], list[Problem]]:
             Question.model_validate(data)
         except ValidationError as exc:
             for err in exc.errors():
-                field = ".".join(str(p) for p in err["loc"])
-                problems.append(Problem(name, f"question {qid!r}: {field}", err["msg"].removeprefix("Value error, ")))
+                loc = tuple(err["loc"])
+                rownum = rows[qid].get(str(loc[0]), rows[qid]["first"]) if loc else rows[qid]["first"]
+                problems.append(
+                    Problem(
+                        name, f"row {rownum}, column {_column(loc, data)}", err["msg"].removeprefix("Value error, ")
+                    )
+                )
     return questions, problems
 
 

@@ -160,6 +160,16 @@ def load_deck(path: Path) -> tuple[Deck | None, list[Problem]]:
         except ValidationError as exc:
             problems.extend(_validation_problems(rel, exc))
             continue
+        misaligned = question.quiz_misalignment()
+        if misaligned is not None:
+            problems.append(
+                Problem(
+                    rel,
+                    f"{misaligned}.quiz",
+                    "quiz items must have the same ids, order and option counts in "
+                    f"every language (compare with {question.languages[0]})",
+                )
+            )
         if qfile.stem != question.id:
             problems.append(Problem(rel, "id", f"is {question.id!r} but the file is named {qfile.name!r}"))
         if question.id in questions:
@@ -183,11 +193,16 @@ def load_deck(path: Path) -> tuple[Deck | None, list[Problem]]:
     return Deck(info, questions, path), []
 
 
+def _looks_like_deck(folder: Path) -> bool:
+    return (folder / DECK_FILE).is_file() or (folder / QUESTIONS_DIR).is_dir()
+
+
 def deck_folders(root: Path) -> list[Path]:
-    """Deck folders under ``root``; ``root`` itself when it is one deck."""
-    if (root / DECK_FILE).is_file():
+    """Deck folders under ``root`` (``root`` itself when it is one deck). A folder with a ``questions/`` folder
+    counts even without its ``deck.yaml``, so that a lost ``deck.yaml`` is reported rather than skipped."""
+    if _looks_like_deck(root):
         return [root]
-    return sorted(p for p in root.iterdir() if p.is_dir() and (p / DECK_FILE).is_file())
+    return sorted(p for p in root.iterdir() if p.is_dir() and _looks_like_deck(p))
 
 
 def load_catalog(roots: Iterable[Path]) -> Catalog:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 LANGUAGES: tuple[str, ...] = ("pt-BR", "en")
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,79}$"
@@ -43,11 +43,15 @@ class QuizItem(BaseModel):
             raise ValueError("options must be distinct")
         return options
 
-    @model_validator(mode="after")
-    def _correct_in_range(self) -> QuizItem:
-        if self.correct >= len(self.options):
-            raise ValueError(f"correct is {self.correct} but there are only {len(self.options)} options (0-based)")
-        return self
+    @field_validator("correct")
+    @classmethod
+    def _correct_in_range(cls, correct: int, info: ValidationInfo) -> int:
+        options = info.data.get("options")
+        if options is not None and correct >= len(options):
+            raise ValueError(
+                f"is {correct} but there are only {len(options)} options (0-based: 0 to {len(options) - 1})"
+            )
+        return correct
 
 
 class QuestionText(BaseModel):
@@ -89,14 +93,19 @@ class Question(BaseModel):
         return tags
 
     @model_validator(mode="after")
-    def _aligned_quiz(self) -> Question:
-        sides = [s for s in (self.pt_br, self.en) if s is not None]
-        if not sides:
+    def _some_language(self) -> Question:
+        if self.pt_br is None and self.en is None:
             raise ValueError("a question needs at least one language (pt-BR or en)")
-        shapes = {tuple((q.id, len(q.options)) for q in s.quiz) for s in sides}
-        if len(shapes) > 1:
-            raise ValueError("quiz items must have the same ids, order and option counts in every language")
         return self
+
+    def quiz_misalignment(self) -> str | None:
+        """The first language whose quiz items differ (ids, order, option counts) from the first language's."""
+        sides = [(lang, self.text(lang)) for lang in self.languages]
+        shapes = [(lang, tuple((q.id, len(q.options)) for q in side.quiz)) for lang, side in sides if side]
+        for lang, shape in shapes[1:]:
+            if shape != shapes[0][1]:
+                return lang
+        return None
 
     def text(self, language: str) -> QuestionText | None:
         return self.pt_br if language == "pt-BR" else self.en if language == "en" else None

@@ -93,6 +93,6 @@ def insert_ignore(session: Session, model: type[SQLModel], **values: Any) -> boo
     table = model.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(table).values(**values).on_conflict_do_nothing()
-    result = session.execute(stmt)
-    return bool(result.rowcount)
+    # RETURNING tells reliably whether a row went in (rowcount is -1 for ORM-executed inserts on psycopg).
+    stmt = insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
+    return session.execute(stmt).first() is not None
