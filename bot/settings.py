@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.rules.timezones import is_timezone
@@ -31,6 +31,59 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="STUDYBOT_LOG_LEVEL"
     )
+
+    # Slack: single workspace with a bot token and signing secret; Socket Mode with an app-level token;
+    # several workspaces (OAuth install) with a client id and secret.
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_client_id: str | None = Field(default=None, validation_alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_CLIENT_SECRET")
+    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
+
+    # Discord
+    discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
+    discord_guild_ids: str = Field(default="", validation_alias="DISCORD_GUILD_IDS")
+    discord_api_base: str = Field(default="https://discord.com/api/v10", validation_alias="DISCORD_API_BASE")
+    discord_gateway_url: str = Field(default="wss://gateway.discord.gg", validation_alias="DISCORD_GATEWAY_URL")
+    discord_shards: str | None = Field(default=None, validation_alias="DISCORD_SHARDS")
+
+    @field_validator("slack_api_url", "discord_api_base", "discord_gateway_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://", "ws://", "wss://")):
+            raise ValueError(f"{value!r} is not a URL; for example https://slack.com/api/")
+        return value
+
+    @field_validator("discord_guild_ids")
+    @classmethod
+    def _guild_ids(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip() and not part.strip().isdigit():
+                raise ValueError(f"{part.strip()!r} is not a guild id; use numbers separated by commas, e.g. 1234,5678")
+        return value
+
+    @field_validator("discord_shards")
+    @classmethod
+    def _shards(cls, value: str | None) -> str | None:
+        if value is not None and value.strip() and value.strip() != "auto" and not value.strip().isdigit():
+            raise ValueError(f"{value!r} is neither auto nor a number of shards; for example DISCORD_SHARDS=auto")
+        return value.strip() or None if value is not None else None
+
+    def guild_ids(self) -> list[int]:
+        return [int(p) for p in self.discord_guild_ids.split(",") if p.strip()]
+
+    @property
+    def slack_configured(self) -> bool:
+        return bool(self.slack_bot_token or self.slack_client_id)
+
+    @property
+    def slack_multi_workspace(self) -> bool:
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def discord_configured(self) -> bool:
+        return self.discord_token is not None
 
     @field_validator("default_timezone")
     @classmethod
