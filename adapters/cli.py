@@ -235,5 +235,10 @@ def content_import(
     out.print(f"imported {count} question(s) into {content_dir / deck}", highlight=False)
 
 
+from adapters.slack.cli import slack_app  # noqa: E402  (light: imports slack libraries only when run)
+
+app.add_typer(slack_app, name="slack")
+
+
 def main() -> None:
     app()

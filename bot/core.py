@@ -14,7 +14,7 @@ from bot.commands.registry import Command, build_registry, resolve
 from bot.events import ButtonPressed, CommandInvoked, Event, ReactionAdded
 from bot.interactions import grade, quiz_me, reaction, reveal_button
 from bot.messages import Kind, Message, Outcome
-from bot.ports import ChatPort
+from bot.ports import ChatPort, PlatformError
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,11 @@ class Core:
 
     async def _deliver(self, ctx: Context, event: Event, outcome: Outcome) -> None:
         for reply in outcome.replies:
-            if reply.edit and isinstance(event, ButtonPressed):
-                await ctx.port.edit(event.origin, event.message_id, reply.message)
-            else:
-                await ctx.port.reply(event.origin, reply.message, private=reply.private)
+            try:
+                if reply.edit and isinstance(event, ButtonPressed):
+                    await ctx.port.edit(event.origin, event.message_id, reply.message)
+                else:
+                    await ctx.port.reply(event.origin, reply.message, private=reply.private)
+            except PlatformError as exc:
+                # What was decided is stored; the member can ask again (the Reveal button shows the answer again).
+                log.warning("reply failed", extra={"event_id": event.origin.event_id, "error": str(exc)})

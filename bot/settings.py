@@ -20,7 +20,9 @@ def default_database_url() -> str:
 class Settings(BaseSettings):
     """Settings from environment variables (and a ``.env`` file in the working directory)."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
 
     database_url: str = Field(default_factory=default_database_url, validation_alias="DATABASE_URL")
     content_dirs: str = Field(default="", validation_alias="STUDYBOT_CONTENT_DIRS")
@@ -47,6 +49,15 @@ class Settings(BaseSettings):
     discord_api_base: str = Field(default="https://discord.com/api/v10", validation_alias="DISCORD_API_BASE")
     discord_gateway_url: str = Field(default="wss://gateway.discord.gg", validation_alias="DISCORD_GATEWAY_URL")
     discord_shards: str | None = Field(default=None, validation_alias="DISCORD_SHARDS")
+
+    @field_validator(
+        "slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_client_id", "slack_client_secret",
+        "discord_token", "discord_shards", mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # "SLACK_BOT_TOKEN=" in a .env copied from .env.example means "not set", not "set to nothing".
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("slack_api_url", "discord_api_base", "discord_gateway_url")
     @classmethod

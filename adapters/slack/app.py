@@ -1,0 +1,157 @@
+"""Builds Bolt's AsyncApp for studybot: listeners ack at once, then hand neutral events to the core."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.admins import AdminCache
+from adapters.slack.port import SlackPort
+from adapters.slack.render import ACTION_PREFIX
+from adapters.slack.stores import ThreadedInstallationStore, build_stores
+from adapters.slack.translate import action_event, command_event, reaction_event
+from bot.bootstrap import App
+from bot.commands.registry import TOP_LEVEL
+from bot.lookups import overview
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+BOT_SCOPES = ("chat:write", "chat:write.public", "commands", "reactions:read", "users:read")
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+RATE_LIMIT_RETRIES = 3
+
+
+class LoggedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler (waits Retry-After, then retries), logging each wait."""
+
+    async def prepare_for_next_attempt_async(self, *, state, request, response=None, error=None) -> None:
+        if response is not None:
+            retry_after = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), ["?"])
+            log.warning(
+                "slack rate limited; retrying after Retry-After",
+                extra={
+                    "retry_after": retry_after[0] if isinstance(retry_after, list) else retry_after,
+                    "attempt": state.current_attempt + 1,
+                },
+            )
+        await super().prepare_for_next_attempt_async(state=state, request=request, response=response, error=error)
+
+
+def retry_handlers() -> list[AsyncRetryHandler]:
+    return [LoggedRateLimitRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)]
+
+
+class SlackConfigError(Exception):
+    pass
+
+
+@dataclass
+class SlackBot:
+    bolt: AsyncApp
+    port: SlackPort
+    installation_store: ThreadedInstallationStore | None
+
+
+def build_slack_bot(bot_app: App, settings: Settings) -> SlackBot:
+    """The Bolt app and the port, in single-workspace mode (bot token) or OAuth mode (client id and secret)."""
+    if settings.slack_signing_secret is None:
+        raise SlackConfigError("SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials)")
+    handlers = retry_handlers()
+    client = AsyncWebClient(base_url=settings.slack_api_url, retry_handlers=handlers)
+    installation_store: ThreadedInstallationStore | None = None
+    if settings.slack_multi_workspace:
+        installation_store, state_store = build_stores(settings.slack_client_id or "", bot_app.db.engine)
+        bolt = AsyncApp(
+            signing_secret=settings.slack_signing_secret.get_secret_value(),
+            client=client,
+            oauth_settings=AsyncOAuthSettings(
+                client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret.get_secret_value() if settings.slack_client_secret else None,
+                scopes=list(BOT_SCOPES),
+                installation_store=installation_store,
+                state_store=state_store,
+                install_path=INSTALL_PATH,
+                redirect_uri_path=REDIRECT_PATH,
+            ),
+        )
+    elif settings.slack_bot_token is not None:
+        client.token = settings.slack_bot_token.get_secret_value()
+        bolt = AsyncApp(signing_secret=settings.slack_signing_secret.get_secret_value(), client=client)
+    else:
+        raise SlackConfigError(
+            "set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+            "(OAuth install into several workspaces)"
+        )
+
+    async def client_for(team_id: str) -> AsyncWebClient:
+        if installation_store is None:
+            return client
+        bot = await installation_store.async_find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None:
+            from bot.ports import PlatformError
+
+            raise PlatformError(f"slack: no installation for team {team_id}", permanent=True)
+        return AsyncWebClient(token=bot.bot_token, base_url=settings.slack_api_url, retry_handlers=handlers)
+
+    port = SlackPort(client_for, handlers)
+    register_listeners(bolt, bot_app, port)
+    return SlackBot(bolt, port, installation_store)
+
+
+def register_listeners(bolt: AsyncApp, bot_app: App, port: SlackPort) -> None:
+    admins = AdminCache()
+    core = bot_app.core
+
+    async def on_command(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        is_admin = await admins.is_admin(client, body.get("team_id") or "", body.get("user_id") or "")
+        await core.handle(command_event(body, is_admin=is_admin), port)
+
+    for name in TOP_LEVEL:
+        bolt.command(f"/{name}")(on_command)
+
+    @bolt.event("reaction_added")
+    async def on_reaction(body: dict[str, Any]) -> None:
+        event = reaction_event(body)
+        if event is not None:
+            await core.handle(event, port)
+
+    @bolt.action(re.compile(f"^{ACTION_PREFIX}"))
+    async def on_button(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        team_id = (body.get("team") or {}).get("id") or ""
+        is_admin = await admins.is_admin(client, team_id, (body.get("user") or {}).get("id") or "")
+        event = action_event(body, is_admin=is_admin)
+        if event is not None:
+            await core.handle(event, port)
+
+    @bolt.event("app_home_opened")
+    async def on_home(body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("tab") not in (None, "home"):
+            return
+        from bot.events import Origin
+
+        team_id = body.get("team_id") or ""
+        origin = Origin("slack", team_id, "", event.get("user") or "")
+        await port.publish_home(team_id, event.get("user") or "", overview(bot_app.services, origin))
+
+    @bolt.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        log.error(
+            "slack listener failed",
+            exc_info=error,
+            extra={
+                "tenant": body.get("team_id") or (body.get("team") or {}).get("id"),
+                "event_id": body.get("event_id"),
+            },
+        )

@@ -1,0 +1,79 @@
+"""``studybot slack``: run the Slack app (Socket Mode, or HTTP with --http), and print its manifest."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Annotated
+
+import typer
+
+slack_app = typer.Typer(
+    help="Run studybot on Slack (Socket Mode by default, --http for HTTP mode).", invoke_without_command=True
+)
+log = logging.getLogger(__name__)
+
+
+@slack_app.callback()
+def run(
+    ctx: typer.Context,
+    http: Annotated[bool, typer.Option("--http", help="Serve the Events API on HTTP instead of Socket Mode.")] = False,
+    port: Annotated[int, typer.Option(help="HTTP port (with --http).", min=1, max=65535)] = 3000,
+    host: Annotated[str, typer.Option(help="HTTP address to listen on (with --http).")] = "0.0.0.0",
+) -> None:
+    """Connect to Slack and serve until stopped (Ctrl+C or SIGTERM)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from adapters.cli import _bootstrap, _configure_logging, _fail, _settings
+
+    settings = _settings()
+    _configure_logging(settings.log_level)
+    if not settings.slack_configured or settings.slack_signing_secret is None:
+        raise _fail(
+            "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (and SLACK_APP_TOKEN for "
+            "Socket Mode)",
+            "SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... SLACK_APP_TOKEN=xapp-... studybot slack",
+        )
+    if not http and settings.slack_app_token is None:
+        raise _fail(
+            "Socket Mode needs SLACK_APP_TOKEN (an app-level token, xapp-...); or run with --http",
+            "SLACK_APP_TOKEN=xapp-1-... studybot slack",
+        )
+    bot_app = _bootstrap(settings)
+    try:
+        asyncio.run(_serve(bot_app, settings, http=http, host=host, port=port))
+    finally:
+        bot_app.close()
+
+
+async def _serve(bot_app, settings, *, http: bool, host: str, port: int) -> None:
+    from adapters.slack.app import build_slack_bot
+    from adapters.slack.server import connect_socket_mode, serve_http
+
+    slack = build_slack_bot(bot_app, settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if http:
+        runner = await serve_http(slack, host, port)
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+    else:
+        handler = await connect_socket_mode(slack, settings.slack_app_token.get_secret_value())
+        try:
+            await stop.wait()
+        finally:
+            await handler.close_async()
+    log.info("slack stopped")
+
+
+@slack_app.command("manifest")
+def manifest() -> None:
+    """Print the app manifest (YAML) to paste into Slack's "Create New App > From an app manifest"."""
+    from adapters.slack.manifest import manifest_yaml
+
+    typer.echo(manifest_yaml(), nl=False)

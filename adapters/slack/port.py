@@ -1,0 +1,122 @@
+"""SlackPort: the core's ChatPort over the Web API (chat.postMessage, chat.postEphemeral, response_url)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters.slack.render import fallback_text, messages
+from adapters.slack.translate import PLATFORM, ReplyHandle
+from bot.events import Origin
+from bot.messages import Message
+from bot.ports import Capabilities, ChannelRef, PlatformError
+
+log = logging.getLogger(__name__)
+
+#: Errors after which trying again cannot help: the channel or the bot's access is gone.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "account_inactive",
+        "invalid_auth",
+        "token_revoked",
+        "missing_scope",
+        "restricted_action",
+        "team_access_not_granted",
+        "no_permission",
+        "not_authed",
+    }
+)
+
+ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
+
+
+def platform_error(exc: SlackApiError) -> PlatformError:
+    error = str(exc.response.get("error", "unknown_error"))
+    retry_after = exc.response.headers.get("Retry-After") if exc.response.status_code == 429 else None
+    return PlatformError(
+        f"slack: {error}", permanent=error in PERMANENT_ERRORS, retry_after=float(retry_after) if retry_after else None
+    )
+
+
+class SlackPort:
+    platform = PLATFORM
+    capabilities = Capabilities(ephemeral=True, threads=True, spoilers=False, buttons=True, direct_messages=True)
+
+    def __init__(self, client_for: ClientFor, retry_handlers: list[AsyncRetryHandler]):
+        self._client_for = client_for
+        self._retry_handlers = retry_handlers
+
+    async def post(self, channel: ChannelRef, message: Message) -> str:
+        client = await self._client_for(channel.tenant_id)
+        first_ts: str | None = None
+        try:
+            for part in messages(message):
+                response = await client.chat_postMessage(
+                    channel=channel.channel_id, blocks=part, text=fallback_text(message), thread_ts=first_ts
+                )
+                first_ts = first_ts or str(response["ts"])
+        except SlackApiError as exc:
+            raise platform_error(exc) from exc
+        assert first_ts is not None
+        return first_ts
+
+    async def reply(self, origin: Origin, message: Message, *, private: bool) -> None:
+        handle: ReplyHandle = origin.reply_handle
+        try:
+            if handle.response_url:
+                await self._respond(handle.response_url, message, private=private, replace=False)
+                return
+            client = await self._client_for(handle.team_id)
+            for part in messages(message):
+                if private:
+                    await client.chat_postEphemeral(
+                        channel=handle.channel_id, user=handle.user_id, blocks=part, text=fallback_text(message)
+                    )
+                else:
+                    await client.chat_postMessage(channel=handle.channel_id, blocks=part, text=fallback_text(message))
+        except SlackApiError as exc:
+            raise platform_error(exc) from exc
+
+    async def edit(self, origin: Origin, message_id: str | None, message: Message) -> None:
+        handle: ReplyHandle = origin.reply_handle
+        try:
+            if handle.response_url:
+                await self._respond(handle.response_url, message, private=True, replace=True)
+                return
+            client = await self._client_for(handle.team_id)
+            await client.chat_update(
+                channel=handle.channel_id, ts=message_id or "", blocks=messages(message)[0], text=fallback_text(message)
+            )
+        except SlackApiError as exc:
+            raise platform_error(exc) from exc
+
+    async def publish_home(self, team_id: str, user_id: str, message: Message) -> None:
+        client = await self._client_for(team_id)
+        view = {"type": "home", "blocks": messages(message)[0]}
+        try:
+            await client.views_publish(user_id=user_id, view=view)
+        except SlackApiError as exc:
+            raise platform_error(exc) from exc
+
+    async def _respond(self, url: str, message: Message, *, private: bool, replace: bool) -> None:
+        webhook = AsyncWebhookClient(url, retry_handlers=list(self._retry_handlers))
+        parts = messages(message)
+        for index, part in enumerate(parts):
+            body: dict[str, Any] = {
+                "text": fallback_text(message),
+                "blocks": part,
+                "response_type": "ephemeral" if private else "in_channel",
+                "replace_original": replace and index == 0,
+            }
+            response = await webhook.send_dict(body)
+            if response.status_code >= 400:
+                raise PlatformError(f"slack: response_url answered {response.status_code}")

@@ -1,0 +1,140 @@
+"""A fake Slack Web API on 127.0.0.1 that records every call, plus the response_url endpoint.
+
+It answers the methods studybot calls with the documented shapes, and can answer 429 with Retry-After for the
+first calls of a method, to exercise the retry handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    at: float
+
+
+@dataclass
+class FakeSlack:
+    admins: set[str] = field(default_factory=set)
+    bot_user_id: str = "UBOT"
+    calls: list[Call] = field(default_factory=list)
+    responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (response_url id, body)
+    rate_limited: dict[str, int] = field(default_factory=dict)  # method -> how many 429s still to answer
+    retry_after: int = 1
+    failing: dict[str, str] = field(default_factory=dict)  # method -> Slack error code to answer with
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    port: int = 0
+    _runner: web.AppRunner | None = None
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, key: str) -> str:
+        return f"http://127.0.0.1:{self.port}/respond/{key}"
+
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, predicate, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError(
+            f"timed out; calls so far: {[c.method for c in self.calls]}, responses: {len(self.responses)}"
+        )
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        raw = await request.text() if request.method == "POST" else request.query_string
+        if request.content_type == "application/json":
+            args = json.loads(raw or "{}")
+        else:
+            args = {k: v[0] for k, v in parse_qs(raw).items()}
+            for key in ("blocks", "view"):
+                if isinstance(args.get(key), str):
+                    args[key] = json.loads(args[key])
+        token = (request.headers.get("Authorization") or "").removeprefix("Bearer ") or None
+        self.calls.append(Call(method, args, token, time.monotonic()))
+        if self.rate_limited.get(method, 0) > 0:
+            self.rate_limited[method] -= 1
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(self.retry_after)}
+            )
+        if method in self.failing:
+            return web.json_response({"ok": False, "error": self.failing[method]})
+        return web.json_response(self._answer(method, args, token))
+
+    def _answer(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        team = (token or "xoxb-T1").split("-")[1] if token and token.count("-") >= 1 else "T1"
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://example.slack.com/",
+                "team": "Example",
+                "user": "studybot",
+                "team_id": team,
+                "user_id": self.bot_user_id,
+                "bot_id": "BBOT",
+                "is_enterprise_install": False,
+            }
+        if method == "chat.postMessage":
+            return {
+                "ok": True,
+                "channel": args.get("channel"),
+                "ts": f"1700000000.{next(self._ts):06d}",
+                "message": {"text": args.get("text")},
+            }
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"1700000001.{next(self._ts):06d}"}
+        if method == "chat.update":
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        if method == "users.info":
+            user = args.get("user")
+            return {
+                "ok": True,
+                "user": {
+                    "id": user,
+                    "name": user,
+                    "is_admin": user in self.admins,
+                    "is_owner": False,
+                    "is_primary_owner": False,
+                },
+            }
+        if method == "views.publish":
+            return {"ok": True, "view": {"id": "V1"}}
+        return {"ok": True}
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.responses.append((request.match_info["key"], await request.json()))
+        return web.Response(text="ok")
+
+    async def start(self) -> FakeSlack:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
+        app.router.add_post("/respond/{key}", self._respond)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
