@@ -50,6 +50,7 @@ def _settings(**overrides: object):
 
 def _configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
 def _bootstrap(settings, **kwargs):
@@ -233,6 +234,63 @@ def content_import(
         err.print("nothing was written", highlight=False)
         raise typer.Exit(1) from None
     out.print(f"imported {count} question(s) into {content_dir / deck}", highlight=False)
+
+
+@app.command()
+def run() -> None:
+    """Every configured platform (Slack, Discord) and the scheduler, until SIGTERM or Ctrl+C."""
+    from adapters.runner import run_everything
+
+    settings = _settings()
+    _configure_logging(settings.log_level)
+    if not settings.slack_configured and not settings.discord_configured:
+        raise _fail(
+            "no platform is configured: set the Slack variables, DISCORD_TOKEN, or both",
+            "SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... SLACK_APP_TOKEN=xapp-... studybot run",
+        )
+    bot_app = _bootstrap(settings)
+    try:
+        asyncio.run(run_everything(bot_app, settings))
+    finally:
+        bot_app.close()
+
+
+@app.command()
+def tick(
+    at: Annotated[str, typer.Option(help="The instant, ISO 8601 with an offset, e.g. 2026-03-02T09:00:00+01:00.")],
+    platform: Annotated[str | None, typer.Option(help="Only this platform: slack or discord.")] = None,
+) -> None:
+    """Run, once, every scheduled post due at that instant, then exit. Safe while the bot runs."""
+    from datetime import datetime
+
+    from adapters.runner import tick_once
+    from bot.clock import ManualClock
+
+    try:
+        instant = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    except ValueError:
+        raise _fail(f"{at!r} is not an ISO 8601 instant", "studybot tick --at 2026-03-02T09:00:00+01:00") from None
+    if instant.tzinfo is None:
+        raise _fail(f"{at!r} has no UTC offset", "studybot tick --at 2026-03-02T09:00:00Z") from None
+    if platform not in (None, "slack", "discord"):
+        raise _fail(f"{platform!r} is not a platform: use slack or discord", "studybot tick --at ... --platform slack")
+    settings = _settings()
+    _configure_logging(settings.log_level)
+    wanted = {"slack": settings.slack_configured, "discord": settings.discord_configured}
+    if not any(configured for name, configured in wanted.items() if platform in (None, name)):
+        what = f"{platform} is not configured" if platform else "no platform is configured"
+        raise _fail(
+            f"{what}: nothing could be posted", "SLACK_BOT_TOKEN=xoxb-... studybot tick --at 2026-03-02T09:00:00Z"
+        )
+    bot_app = _bootstrap(settings, clock=ManualClock(instant))
+    try:
+        counts = asyncio.run(tick_once(bot_app, settings, instant, platform))
+    finally:
+        bot_app.close()
+    summary = ", ".join(f"{status} {count}" for status, count in sorted(counts.items())) or "nothing due"
+    out.print(f"tick at {instant.isoformat()}: {summary}", highlight=False)
+    if counts.get("failed"):
+        raise typer.Exit(1)
 
 
 from adapters.slack.cli import slack_app  # noqa: E402  (light: imports slack libraries only when run)

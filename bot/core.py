@@ -12,9 +12,11 @@ from bot.commands.errors import DuplicateEvent, UserError
 from bot.commands.quiz import answer, next_item, results
 from bot.commands.registry import Command, build_registry, resolve
 from bot.events import ButtonPressed, CommandInvoked, Event, ReactionAdded
+from bot.i18n import t
 from bot.interactions import grade, quiz_me, reaction, reveal_button
-from bot.messages import Kind, Message, Outcome
+from bot.messages import Kind, Message, Outcome, Reply
 from bot.ports import ChatPort, PlatformError
+from bot.services.directory import find_channel, find_tenant
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,10 @@ class Core:
                 outcome = await reaction(ctx, event.message_id, event.emoji)
             else:
                 outcome = await self._button(ctx, event)
+            if isinstance(event, CommandInvoked) and event.origin.is_admin:
+                notice = self._take_notice(event)
+                if notice:
+                    outcome.replies.insert(0, Reply(Message(Kind.INFO, body=f"⚠️ {notice}"), private=True))
         except DuplicateEvent:
             log.info("duplicate event ignored", extra={"event_id": event.origin.event_id})
             return Outcome()
@@ -60,6 +66,17 @@ class Core:
             outcome = Outcome().add(Message(Kind.ERROR, body=f"⚠️ {ctx.t('error.internal')}"), private=True)
         await self._deliver(ctx, event, outcome)
         return outcome
+
+    def _take_notice(self, event: CommandInvoked) -> str | None:
+        """A pending notice for this channel's admins (e.g. posting was switched off), shown once."""
+        with self.services.db.transaction() as session:
+            tenant = find_tenant(session, event.origin.platform, event.origin.tenant_id)
+            channel = find_channel(session, tenant.id, event.origin.channel_id) if tenant and tenant.id else None
+            if channel is None or not channel.notice:
+                return None
+            key, channel.notice = channel.notice, None
+            session.add(channel)
+            return t(channel.language, key)
 
     def _command(self, event: CommandInvoked) -> tuple[Command, Args]:
         try:

@@ -1,30 +1,68 @@
-"""Posting the daily question: claim in the database first, then send, then record the message id.
+"""Posting on the timetable: the daily question, the weekly leaderboard and the end-of-day reveal.
 
-Used by ``/studybot post``, the console's ``:next-day`` and the scheduler alike.
+Every post is claimed in the database before it is sent (unique per channel and day), then marked sent with the
+platform's message id. A second replica, a DST double-fire or a retry finds the claim and does nothing. A claim
+left unsent (a crash between claim and send) or a failed send is taken over again, atomically, once its lease
+has run out, within the same question day; never the day after. Used by ``/studybot post``, the console's
+``:next-day``, the scheduler and ``studybot tick`` alike.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
+from sqlmodel import Session, select
 
 from bot.cards import question_card
 from bot.commands.context import Services
+from bot.i18n import t
+from bot.messages import Kind, Message
 from bot.ports import ChannelRef, ChatPort, PlatformError
-from bot.services import posting
-from bot.storage.models import Channel, DailyPost, Tenant
+from bot.rules.schedule import WEEKDAYS, Schedule, parse_time
+from bot.services import posting, standings
+from bot.services.directory import channel_schedule
+from bot.storage.db import insert_ignore
+from bot.storage.models import Channel, DailyPost, ScheduledPost, Tenant
 
 log = logging.getLogger(__name__)
+
+#: A claim not marked sent after this long is presumed dead (its process crashed) and may be taken over.
+CLAIM_LEASE = timedelta(minutes=5)
+#: Sends tried per question day before giving up on it.
+MAX_ATTEMPTS = 6
+#: Consecutive permanent failures (no access, archived, removed) before a channel is switched off.
+FAILURES_BEFORE_OFF = 3
+#: How many posts are in flight at once per platform during a fan-out.
+DEFAULT_CONCURRENCY = 20
 
 
 @dataclass(frozen=True)
 class PostResult:
-    status: str  # posted | already | failed | no_questions | unknown_channel
+    status: str  # posted | already | failed | no_questions | unknown_channel | not_due | no_platform
     post: DailyPost | None = None
     error: str | None = None
+    channel_id: int | None = None
+
+
+def _take_over(session: Session, post: DailyPost, now: datetime) -> bool:
+    """Take a failed or abandoned claim: one atomic update, so exactly one caller wins it."""
+    stale = now - CLAIM_LEASE
+    result = session.execute(
+        update(DailyPost)
+        .where(
+            DailyPost.id == post.id,  # type: ignore[arg-type]
+            DailyPost.attempts < MAX_ATTEMPTS,  # type: ignore[arg-type]
+            or_(DailyPost.status == "failed",
+                (DailyPost.status == "claimed") & (DailyPost.claimed_at < stale)),  # type: ignore[arg-type, operator]
+        )
+        .values(status="claimed", claimed_at=now)
+    )
+    return bool(result.rowcount)
 
 
 async def post_daily(services: Services, port: ChatPort, channel_id: int, question_day: date) -> PostResult:
@@ -34,49 +72,227 @@ async def post_daily(services: Services, port: ChatPort, channel_id: int, questi
         channel = session.get(Channel, channel_id)
         tenant = session.get(Tenant, channel.tenant_id) if channel else None
         if channel is None or tenant is None:
-            return PostResult("unknown_channel")
+            return PostResult("unknown_channel", channel_id=channel_id)
         claim = posting.claim(session, channel, question_day, services.catalog, services.seed, now)
         post = claim.post
         if post is None:
-            return PostResult("no_questions")
-        if not claim.new:
-            # A failed send may be retried; taking it over is one atomic update, so only one caller wins.
-            taken = (
-                post.status == "failed"
-                and session.execute(
-                    update(DailyPost)
-                    .where(DailyPost.id == post.id, DailyPost.status == "failed")  # type: ignore[arg-type]
-                    .values(status="claimed")
-                ).rowcount
-            )
-            if not taken:
-                return PostResult("already", post)
+            return PostResult("no_questions", channel_id=channel_id)
+        if not claim.new and (post.status == "sent" or not _take_over(session, post, now)):
+            return PostResult("already", post, channel_id=channel_id)
         found = services.catalog.text(post.deck_id, post.question_id, channel.language)
         deck = services.catalog.get(post.deck_id)
         if found is None or deck is None:
             posting.mark_failed(session, post.id, "question no longer in the deck")  # type: ignore[arg-type]
-            return PostResult("no_questions", post)
+            return PostResult("no_questions", post, channel_id=channel_id)
         question, side = found
-        card = question_card(
-            deck,
-            question,
-            side,
-            channel.language,
-            post.id,
-            post.seq,
-            question_day,  # type: ignore[arg-type]
-            channel.reveal_emoji,
-        )
+        card = question_card(deck, question, side, channel.language, post.id, post.seq, question_day,  # type: ignore[arg-type]
+                             channel.reveal_emoji)
         ref = ChannelRef(tenant.platform, tenant.external_id, channel.external_id)
     try:
         message_id = await port.post(ref, card)
     except PlatformError as exc:
-        log.warning("daily post failed", extra={"channel": ref.channel_id, "error": str(exc)})
+        log.warning("daily post failed", extra={"platform": ref.platform, "tenant": ref.tenant_id,
+                                                "channel": ref.channel_id, "error": str(exc)})
         with services.db.transaction() as session:
             posting.mark_failed(session, post.id, str(exc))  # type: ignore[arg-type]
-        return PostResult("failed", post, str(exc))
+            if exc.permanent:
+                _count_permanent_failure(session, channel_id)
+        return PostResult("failed", post, str(exc), channel_id=channel_id)
     with services.db.transaction() as session:
         posting.mark_sent(session, post.id, message_id, services.clock.now())  # type: ignore[arg-type]
+        fresh = session.get(Channel, channel_id)
+        if fresh is not None and fresh.failures:
+            fresh.failures = 0
+            session.add(fresh)
         post = session.get(DailyPost, post.id)
-    log.info("daily question posted", extra={"channel": ref.channel_id, "question": post.question_id if post else ""})
-    return PostResult("posted", post)
+    lag = (now - channel_schedule(channel).slot_on(question_day)).total_seconds()
+    log.info("daily question posted", extra={"platform": ref.platform, "tenant": ref.tenant_id,
+                                             "channel": ref.channel_id, "lag_seconds": round(lag, 3)})
+    return PostResult("posted", post, channel_id=channel_id)
+
+
+def _count_permanent_failure(session: Session, channel_id: int) -> None:
+    channel = session.get(Channel, channel_id)
+    if channel is None:
+        return
+    channel.failures += 1
+    if channel.failures >= FAILURES_BEFORE_OFF and channel.enabled:
+        channel.enabled = False
+        channel.notice = "notice.lost_access"
+        log.warning("channel switched off after repeated failures", extra={"channel": channel.external_id})
+    session.add(channel)
+
+
+@dataclass(frozen=True)
+class Due:
+    channel_id: int
+    platform: str
+    question_day: date
+
+
+def due_posts(services: Services, now: datetime, platform: str | None = None) -> list[Due]:
+    """Enabled channels whose question day is open at ``now`` (today's slot has passed, the local day is not over)
+    and whose post for it is missing, failed, or claimed by a process that never finished."""
+    with services.db.transaction() as session:
+        stmt = select(Channel, Tenant.platform).join(Tenant, Tenant.id == Channel.tenant_id).where(
+            Channel.enabled == True  # noqa: E712
+        )
+        if platform:
+            stmt = stmt.where(Tenant.platform == platform)
+        candidates: list[Due] = []
+        for channel, channel_platform in session.exec(stmt).all():
+            day = channel_schedule(channel).due_today(now)
+            if day is not None:
+                candidates.append(Due(channel.id or 0, channel_platform, day))
+        if not candidates:
+            return []
+        done: set[tuple[int, date]] = set()
+        stale = now - CLAIM_LEASE
+        ids = [c.channel_id for c in candidates]
+        for start in range(0, len(ids), 500):
+            rows = session.exec(
+                select(DailyPost.channel_id, DailyPost.question_day, DailyPost.status, DailyPost.claimed_at,
+                       DailyPost.attempts).where(
+                    DailyPost.channel_id.in_(ids[start : start + 500]),  # type: ignore[attr-defined]
+                    DailyPost.question_day >= min(c.question_day for c in candidates),
+                )
+            ).all()
+            for channel_id, day, status, claimed_at, attempts in rows:
+                retry = attempts < MAX_ATTEMPTS and (status == "failed" or (status == "claimed" and claimed_at < stale))
+                if not retry:
+                    done.add((channel_id, day))
+    return [c for c in candidates if (c.channel_id, c.question_day) not in done]
+
+
+async def post_due(
+    services: Services,
+    ports: Mapping[str, ChatPort],
+    now: datetime,
+    *,
+    platform: str | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> list[PostResult]:
+    """Post every due daily question, at most ``concurrency`` at a time per platform. One channel failing does
+    not stop the others. Weekly leaderboards and end-of-day reveals that are due go out too."""
+    due = due_posts(services, now, platform)
+    limits = {name: asyncio.Semaphore(concurrency) for name in ports}
+
+    async def one(item: Due) -> PostResult:
+        port = ports.get(item.platform)
+        if port is None:
+            return PostResult("no_platform", channel_id=item.channel_id)
+        async with limits[item.platform]:
+            try:
+                return await post_daily(services, port, item.channel_id, item.question_day)
+            except Exception as exc:  # a bug or an outage for one channel must not stop the fan-out
+                log.exception("posting failed", extra={"channel": item.channel_id})
+                return PostResult("failed", error=f"{type(exc).__name__}: {exc}", channel_id=item.channel_id)
+
+    results = list(await asyncio.gather(*(one(item) for item in due)))
+    await post_extras(services, ports, now, platform=platform)
+    return results
+
+
+async def post_extras(services: Services, ports: Mapping[str, ChatPort], now: datetime, *,
+                      platform: str | None = None, channel_id: int | None = None) -> None:
+    """Weekly leaderboards and end-of-day reveals due at ``now`` (same-day catch-up, never a day late)."""
+    with services.db.transaction() as session:
+        stmt = select(Channel, Tenant).join(Tenant, Tenant.id == Channel.tenant_id).where(Channel.enabled == True)  # noqa: E712
+        if platform:
+            stmt = stmt.where(Tenant.platform == platform)
+        if channel_id is not None:
+            stmt = stmt.where(Channel.id == channel_id)
+        rows = list(session.exec(stmt).all())
+    for channel, tenant in rows:
+        port = ports.get(tenant.platform)
+        if port is None:
+            continue
+        schedule = channel_schedule(channel)
+        today = schedule.local_date(now)
+        try:
+            if channel.weekly_day != "off" and today.weekday() == WEEKDAYS.index(channel.weekly_day):
+                daily = _sent_post(services, channel.id or 0, today)
+                slot = schedule.slot_on(today)
+                if (daily is not None or not schedule.is_question_day(today)) and now >= slot:
+                    await _post_weekly(services, port, channel, tenant, today, now)
+            if channel.eod_time:
+                at = Schedule(parse_time(channel.eod_time), schedule.timezone, schedule.days).slot_on(today)
+                daily = _sent_post(services, channel.id or 0, today)
+                if daily is not None and now >= at:
+                    await _post_eod(services, port, channel, tenant, daily, now)
+        except PlatformError as exc:
+            log.warning("scheduled post failed", extra={"channel": channel.external_id, "error": str(exc)})
+
+
+def _sent_post(services: Services, channel_id: int, day: date) -> DailyPost | None:
+    with services.db.transaction() as session:
+        post = posting.post_for_day(session, channel_id, day)
+        return post if post is not None and post.status == "sent" else None
+
+
+def _claim_extra(services: Services, channel: Channel, kind: str, day: date, now: datetime) -> int | None:
+    with services.db.transaction() as session:
+        if not insert_ignore(session, ScheduledPost, tenant_id=channel.tenant_id, channel_id=channel.id, kind=kind,
+                             day=day, status="claimed", claimed_at=now):
+            return None
+        row = session.exec(select(ScheduledPost).where(ScheduledPost.channel_id == channel.id,
+                                                       ScheduledPost.kind == kind, ScheduledPost.day == day)).one()
+        return row.id
+
+
+def _mark_extra(services: Services, extra_id: int, message_id: str) -> None:
+    with services.db.transaction() as session:
+        row = session.get(ScheduledPost, extra_id)
+        if row is not None:
+            row.status, row.message_id = "sent", message_id
+            session.add(row)
+
+
+async def _post_weekly(services: Services, port: ChatPort, channel: Channel, tenant: Tenant, today: date,
+                       now: datetime) -> None:
+    extra_id = _claim_extra(services, channel, "weekly", today, now)
+    if extra_id is None:
+        return
+    message = weekly_leaderboard(services, channel, tenant, today)
+    message_id = await port.post(ChannelRef(tenant.platform, tenant.external_id, channel.external_id), message)
+    _mark_extra(services, extra_id, message_id)
+
+
+def weekly_leaderboard(services: Services, channel: Channel, tenant: Tenant, today: date) -> Message:
+    """Last week's (the seven days before ``today``) members and teams, in the channel's language."""
+    from zoneinfo import ZoneInfo
+
+    lang = channel.language
+    zone = ZoneInfo(channel.timezone)
+    end = datetime.combine(today, datetime.min.time(), tzinfo=zone)
+    start = end - timedelta(days=7)
+    with services.db.transaction() as session:
+        users = standings.user_leaderboard(session, tenant.id or 0, start, until=end)
+        teams = standings.team_leaderboard(session, tenant.id or 0, start, until=end)
+    lines = [t(lang, "leaderboard.user_line", rank=i + 1, name=u.name, points=u.points) for i, u in enumerate(users)]
+    team_lines = [
+        t(lang, "leaderboard.team_line", rank=i + 1, name=r.name, score=f"{r.score:.1f}", members=r.members,
+          total=r.total)
+        for i, r in enumerate(teams)
+    ]
+    body = "\n".join(lines) or t(lang, "leaderboard.empty")
+    if team_lines:
+        body += "\n\n" + "\n".join(team_lines)
+    return Message(Kind.LEADERBOARD, title=t(lang, "weekly.title"), body=body, footer=t(lang, "weekly.footer"))
+
+
+async def _post_eod(services: Services, port: ChatPort, channel: Channel, tenant: Tenant, daily: DailyPost,
+                    now: datetime) -> None:
+    found = services.catalog.text(daily.deck_id, daily.question_id, channel.language)
+    if found is None or daily.message_id is None:
+        return
+    extra_id = _claim_extra(services, channel, "eod", daily.question_day, now)
+    if extra_id is None:
+        return
+    _, side = found
+    lang = channel.language
+    message = Message(Kind.REVEAL, title=f"💡 {t(lang, 'eod.title')}: {side.prompt}", body=side.answer,
+                      footer=t(lang, "eod.footer"))
+    ref = ChannelRef(tenant.platform, tenant.external_id, channel.external_id)
+    message_id = await port.post(ref, message, thread=daily.message_id)
+    _mark_extra(services, extra_id, message_id)

@@ -38,8 +38,8 @@ class ChatPort(Protocol):
     platform: str
     capabilities: Capabilities
 
-    async def post(self, channel: ChannelRef, message: Message) -> str:
-        """Post to a channel; returns the platform's message id."""
+    async def post(self, channel: ChannelRef, message: Message, *, thread: str | None = None) -> str:
+        """Post to a channel (in the thread of message ``thread`` when given); returns the platform's message id."""
         ...
 
     async def reply(self, origin: Origin, message: Message, *, private: bool) -> None:

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     default_language: Literal["en", "pt-BR"] = Field(default="en", validation_alias="STUDYBOT_DEFAULT_LANGUAGE")
     default_timezone: str = Field(default="UTC", validation_alias="STUDYBOT_DEFAULT_TIMEZONE")
     selection_seed: str = Field(default="studybot", min_length=1, validation_alias="STUDYBOT_SEED")
+    http_port: int = Field(default=3000, ge=1, le=65535, validation_alias="STUDYBOT_HTTP_PORT")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="STUDYBOT_LOG_LEVEL"
     )

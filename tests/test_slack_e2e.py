@@ -340,19 +340,18 @@ async def test_oauth_install_page_redirects_to_slack(multi: Rig) -> None:
         assert "client_id=111.222" in location and "scope=" in location and "state=" in location
 
 
-async def test_tokens_and_secrets_never_reach_the_logs(database_url: str, clock: ManualClock, caplog) -> None:  # noqa: ANN001
+async def test_tokens_and_secrets_never_reach_the_logs(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
     import logging
 
     caplog.set_level(logging.DEBUG)
-    async for rig in _rig(database_url, clock):
-        ts = await post_daily(rig)
-        await rig.slack.react(ts, user="U2")
-        await rig.fake.wait_for(lambda: rig.fake.of("chat.postEphemeral"))
-        rig.fake.failing["chat.postEphemeral"] = "invalid_auth"
-        await rig.slack.react(ts, user="U3")
-        await rig.fake.wait_for(lambda: len(rig.fake.of("chat.postEphemeral")) == 2)
-        await rig.slack.command("/team create Owls", secret="wrong-secret")
-        await asyncio.sleep(0.3)
+    ts = await post_daily(rig)
+    await rig.slack.react(ts, user="U2")
+    await rig.fake.wait_for(lambda: rig.fake.of("chat.postEphemeral"))
+    rig.fake.failing["chat.postEphemeral"] = "invalid_auth"
+    await rig.slack.react(ts, user="U3")
+    await rig.fake.wait_for(lambda: len(rig.fake.of("chat.postEphemeral")) == 2)
+    await rig.slack.command("/team create Owls", secret="wrong-secret")
+    await asyncio.sleep(0.3)
     text = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
     assert len(caplog.records) > 10
     assert "xoxb-T1-token" not in text

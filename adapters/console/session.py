@@ -64,10 +64,11 @@ class ConsolePort:
             self.latest_with_buttons = _Shown(message_id, message.buttons)
         return message_id
 
-    async def post(self, channel: ChannelRef, message: Message) -> str:
-        self.sent.append(("post", message))
+    async def post(self, channel: ChannelRef, message: Message, *, thread: str | None = None) -> str:
+        self.sent.append(("thread" if thread else "post", message))
         message_id = self._show(message, private=False)
-        self.latest_daily_post = message_id
+        if message.kind == "question":
+            self.latest_daily_post = message_id
         return message_id
 
     async def reply(self, origin: Origin, message: Message, *, private: bool) -> None:

@@ -14,13 +14,14 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.admins import AdminCache
-from adapters.slack.port import SlackPort
+from adapters.slack.port import ClientFor, SlackPort
 from adapters.slack.render import ACTION_PREFIX
 from adapters.slack.stores import ThreadedInstallationStore, build_stores
 from adapters.slack.translate import action_event, command_event, reaction_event
 from bot.bootstrap import App
 from bot.commands.registry import TOP_LEVEL
 from bot.lookups import overview
+from bot.ports import PlatformError
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -62,17 +63,48 @@ class SlackBot:
     installation_store: ThreadedInstallationStore | None
 
 
+def _client_factory(
+    settings: Settings, installation_store: ThreadedInstallationStore | None, handlers: list[AsyncRetryHandler]
+) -> tuple[AsyncWebClient, ClientFor]:
+    client = AsyncWebClient(base_url=settings.slack_api_url, retry_handlers=handlers)
+    if settings.slack_bot_token is not None and installation_store is None:
+        client.token = settings.slack_bot_token.get_secret_value()
+
+    async def client_for(team_id: str) -> AsyncWebClient:
+        if installation_store is None:
+            return client
+        bot = await installation_store.async_find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None:
+            raise PlatformError(f"slack: no installation for team {team_id}", permanent=True)
+        return AsyncWebClient(token=bot.bot_token, base_url=settings.slack_api_url, retry_handlers=handlers)
+
+    return client, client_for
+
+
+def build_slack_port(bot_app: App, settings: Settings) -> SlackPort:
+    """Just the port, for posting without receiving (``studybot tick``)."""
+    handlers = retry_handlers()
+    store = (
+        build_stores(settings.slack_client_id or "", bot_app.db.engine)[0] if settings.slack_multi_workspace else None
+    )
+    if store is None and settings.slack_bot_token is None:
+        raise SlackConfigError("set SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+    _, client_for = _client_factory(settings, store, handlers)
+    return SlackPort(client_for, handlers)
+
+
 def build_slack_bot(bot_app: App, settings: Settings) -> SlackBot:
     """The Bolt app and the port, in single-workspace mode (bot token) or OAuth mode (client id and secret)."""
     if settings.slack_signing_secret is None:
         raise SlackConfigError("SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials)")
     handlers = retry_handlers()
-    client = AsyncWebClient(base_url=settings.slack_api_url, retry_handlers=handlers)
     installation_store: ThreadedInstallationStore | None = None
+    signing_secret = settings.slack_signing_secret.get_secret_value()
     if settings.slack_multi_workspace:
         installation_store, state_store = build_stores(settings.slack_client_id or "", bot_app.db.engine)
+        client, client_for = _client_factory(settings, installation_store, handlers)
         bolt = AsyncApp(
-            signing_secret=settings.slack_signing_secret.get_secret_value(),
+            signing_secret=signing_secret,
             client=client,
             oauth_settings=AsyncOAuthSettings(
                 client_id=settings.slack_client_id,
@@ -85,24 +117,13 @@ def build_slack_bot(bot_app: App, settings: Settings) -> SlackBot:
             ),
         )
     elif settings.slack_bot_token is not None:
-        client.token = settings.slack_bot_token.get_secret_value()
-        bolt = AsyncApp(signing_secret=settings.slack_signing_secret.get_secret_value(), client=client)
+        client, client_for = _client_factory(settings, None, handlers)
+        bolt = AsyncApp(signing_secret=signing_secret, client=client)
     else:
         raise SlackConfigError(
             "set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
             "(OAuth install into several workspaces)"
         )
-
-    async def client_for(team_id: str) -> AsyncWebClient:
-        if installation_store is None:
-            return client
-        bot = await installation_store.async_find_bot(enterprise_id=None, team_id=team_id)
-        if bot is None:
-            from bot.ports import PlatformError
-
-            raise PlatformError(f"slack: no installation for team {team_id}", permanent=True)
-        return AsyncWebClient(token=bot.bot_token, base_url=settings.slack_api_url, retry_handlers=handlers)
-
     port = SlackPort(client_for, handlers)
     register_listeners(bolt, bot_app, port)
     return SlackBot(bolt, port, installation_store)

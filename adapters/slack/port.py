@@ -55,13 +55,13 @@ class SlackPort:
         self._client_for = client_for
         self._retry_handlers = retry_handlers
 
-    async def post(self, channel: ChannelRef, message: Message) -> str:
+    async def post(self, channel: ChannelRef, message: Message, *, thread: str | None = None) -> str:
         client = await self._client_for(channel.tenant_id)
         first_ts: str | None = None
         try:
             for part in messages(message):
                 response = await client.chat_postMessage(
-                    channel=channel.channel_id, blocks=part, text=fallback_text(message), thread_ts=first_ts
+                    channel=channel.channel_id, blocks=part, text=fallback_text(message), thread_ts=first_ts or thread
                 )
                 first_ts = first_ts or str(response["ts"])
         except SlackApiError as exc:

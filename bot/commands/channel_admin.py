@@ -7,9 +7,10 @@ from datetime import datetime
 from bot.commands import parsing
 from bot.commands.args import Args
 from bot.commands.context import Context
+from bot.commands.errors import UserError
 from bot.i18n import t
 from bot.messages import Field, Kind, Message, Outcome
-from bot.rules.schedule import format_days, parse_days
+from bot.rules.schedule import WEEKDAYS, format_days, parse_days
 from bot.services.directory import channel_schedule
 from bot.services.posting import latest_seq
 from bot.storage.models import Channel
@@ -60,6 +61,8 @@ async def status(ctx: Context, args: Args) -> Outcome:
             ),
             Field(t(lang, "status.reveal"), channel.reveal_emoji),
             Field(t(lang, "status.state"), t(lang, "status.on" if channel.enabled else "status.off")),
+            Field(t(lang, "status.weekly"), channel.weekly_day),
+            Field(t(lang, "status.eod"), channel.eod_time or t(lang, "status.off")),
             Field(t(lang, "status.posted"), str(latest_seq(session, channel.id or 0) or 0)),
         ]
         if channel.enabled:
@@ -86,6 +89,7 @@ async def schedule(ctx: Context, args: Args) -> Outcome:
             days=days_label(lang, days_value),
             next=next_post_label(lang, channel, ctx.now),
         )
+    ctx.services.schedule_changed(channel.id or 0)
     return Outcome().add(Message(Kind.SUCCESS, body=f"🗓️ {text}"))
 
 
@@ -141,6 +145,7 @@ async def turn_off(ctx: Context, args: Args) -> Outcome:
         channel.enabled, channel.updated_at = False, ctx.now
         session.add(channel)
         lang = channel.language
+    ctx.services.schedule_changed(channel.id or 0)
     return Outcome().add(Message(Kind.SUCCESS, body=f"⏸️ {t(lang, 'settings.off')}"))
 
 
@@ -148,8 +153,40 @@ async def turn_on(ctx: Context, args: Args) -> Outcome:
     args.done()
     with ctx.transaction() as (session, actor):
         channel = actor.channel
-        channel.enabled, channel.updated_at = True, ctx.now
+        channel.enabled, channel.updated_at, channel.failures = True, ctx.now, 0
         session.add(channel)
         lang = channel.language
         text = t(lang, "settings.on", next=next_post_label(lang, channel, ctx.now))
+    ctx.services.schedule_changed(channel.id or 0)
     return Outcome().add(Message(Kind.SUCCESS, body=f"▶️ {text}"))
+
+
+async def set_weekly(ctx: Context, args: Args) -> Outcome:
+    value = args.required("arg.weekday").strip().casefold()[:3]
+    args.done()
+    if value not in (*WEEKDAYS, "off"):
+        raise UserError("error.bad_weekday", value=value)
+    with ctx.transaction() as (session, actor):
+        channel = actor.channel
+        channel.weekly_day, channel.updated_at = value, ctx.now
+        session.add(channel)
+        lang = channel.language
+    ctx.services.schedule_changed(channel.id or 0)
+    if value == "off":
+        return Outcome().add(Message(Kind.SUCCESS, body=t(lang, "settings.weekly_off")))
+    day_name = t(lang, "days.names").split(",")[WEEKDAYS.index(value)]
+    return Outcome().add(Message(Kind.SUCCESS, body=f"🏆 {t(lang, 'settings.weekly', day=day_name)}"))
+
+
+async def set_eod(ctx: Context, args: Args) -> Outcome:
+    raw = args.required("arg.time")
+    args.done()
+    value = None if raw.casefold() == "off" else parsing.time_of_day(raw)
+    with ctx.transaction() as (session, actor):
+        channel = actor.channel
+        channel.eod_time, channel.updated_at = value, ctx.now
+        session.add(channel)
+        lang = channel.language
+    ctx.services.schedule_changed(channel.id or 0)
+    text = t(lang, "settings.eod", time=value) if value else t(lang, "settings.eod_off")
+    return Outcome().add(Message(Kind.SUCCESS, body=f"🌙 {text}"))

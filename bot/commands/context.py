@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +32,15 @@ class Services:
     defaults: ChannelDefaults
     seed: str
     rng: random.Random = field(default_factory=random.Random)
+    schedule_listeners: list[Callable[[int], None]] = field(default_factory=list)
+
+    def schedule_changed(self, channel_id: int) -> None:
+        """Tell whoever keeps timetables (the scheduler) that a channel's schedule changed."""
+        for listener in self.schedule_listeners:
+            try:
+                listener(channel_id)
+            except Exception:
+                logging.getLogger(__name__).exception("schedule listener failed", extra={"channel": channel_id})
 
 
 @dataclass

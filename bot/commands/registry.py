@@ -92,7 +92,7 @@ def build_registry() -> dict[tuple[str, ...], Command]:
         Command(("team", "list"), "", "/team list", "help.cmd.team.list", members.team_list),
         Command(
             ("studybot",),
-            "help|status|post|schedule|deck|language|reveal|off|on",
+            "help|status|post|schedule|deck|language|reveal|weekly|eod|off|on",
             "/studybot help",
             "help.cmd.help",
             help_command.show_help,
@@ -139,6 +139,16 @@ def build_registry() -> dict[tuple[str, ...], Command]:
             channel_admin.set_reveal,
             admin=True,
             params=(Param("emoji", "emoji", required=True),),
+        ),
+        Command(
+            ("studybot", "weekly"), "mon|tue|...|sun|off", "/studybot weekly mon", "help.cmd.weekly",
+            channel_admin.set_weekly, admin=True,
+            params=(Param("day", "choice", required=True,
+                          choices=("mon", "tue", "wed", "thu", "fri", "sat", "sun", "off")),),
+        ),
+        Command(
+            ("studybot", "eod"), "HH:MM|off", "/studybot eod 21:00", "help.cmd.eod", channel_admin.set_eod,
+            admin=True, params=(Param("time", "time", required=True),),
         ),
         Command(("studybot", "off"), "", "/studybot off", "help.cmd.off", channel_admin.turn_off, admin=True),
         Command(("studybot", "on"), "", "/studybot on", "help.cmd.on", channel_admin.turn_on, admin=True),

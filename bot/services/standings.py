@@ -42,14 +42,20 @@ def period_start(period: str, now: datetime, timezone: str) -> datetime | None:
     return datetime.combine(first, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
-def _points_by_user(session: Session, tenant_id: int, since: datetime | None) -> dict[int, int]:
+def _points_by_user(
+    session: Session, tenant_id: int, since: datetime | None, until: datetime | None = None
+) -> dict[int, int]:
     stmt = select(PointsEntry.user_id, func.sum(PointsEntry.points)).where(PointsEntry.tenant_id == tenant_id)
     if since is not None:
         stmt = stmt.where(PointsEntry.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(PointsEntry.created_at < until)
     return {uid: int(total) for uid, total in session.exec(stmt.group_by(PointsEntry.user_id)).all()}
 
 
-def user_leaderboard(session: Session, tenant_id: int, since: datetime | None) -> list[UserStanding]:
+def user_leaderboard(
+    session: Session, tenant_id: int, since: datetime | None, until: datetime | None = None
+) -> list[UserStanding]:
     stmt = (
         select(User.display_name, func.sum(PointsEntry.points).label("total"))
         .join(User, User.id == PointsEntry.user_id)
@@ -65,8 +71,10 @@ def user_leaderboard(session: Session, tenant_id: int, since: datetime | None) -
     return [UserStanding(name, int(total)) for name, total in session.exec(stmt).all() if total]
 
 
-def team_leaderboard(session: Session, tenant_id: int, since: datetime | None) -> list[TeamStanding]:
-    points = _points_by_user(session, tenant_id, since)
+def team_leaderboard(
+    session: Session, tenant_id: int, since: datetime | None, until: datetime | None = None
+) -> list[TeamStanding]:
+    points = _points_by_user(session, tenant_id, since, until)
     rows = session.exec(
         select(Team.id, Team.name, TeamMember.user_id)
         .join(TeamMember, TeamMember.team_id == Team.id)

@@ -40,6 +40,10 @@ class Channel(SQLModel, table=True):
     days: str = Field(default="mon-fri", max_length=40)  # as understood by rules.schedule.parse_days
     reveal_emoji: str = Field(default="👀", max_length=64)
     enabled: bool = Field(default=False)
+    weekly_day: str = Field(default="mon", max_length=3)  # weekday of the weekly leaderboard post, or "off"
+    eod_time: str | None = Field(default=None, max_length=5)  # HH:MM of the end-of-day public reveal; None = off
+    failures: int = Field(default=0)  # consecutive permanent posting failures (no access, archived...)
+    notice: str | None = Field(default=None, max_length=40)  # a message key for the next admin who uses a command
     created_at: datetime
     updated_at: datetime
 
@@ -231,3 +235,19 @@ class ProcessedEvent(SQLModel, table=True):
     tenant_key: str = Field(max_length=64)
     event_id: str = Field(max_length=128)
     created_at: datetime = Field(index=True)
+
+
+class ScheduledPost(SQLModel, table=True):
+    """Posts besides the daily question (weekly leaderboard, end-of-day reveal), claimed once per channel and day."""
+
+    __tablename__ = "scheduled_posts"
+    __table_args__ = (UniqueConstraint("channel_id", "kind", "day", name="uq_scheduled_post_channel_kind_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    channel_id: int = Field(foreign_key="channels.id")
+    kind: str = Field(max_length=16)  # weekly | eod
+    day: date
+    status: str = Field(default="claimed", max_length=16)
+    message_id: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime

@@ -33,7 +33,10 @@ class FakeSlack:
     responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (response_url id, body)
     rate_limited: dict[str, int] = field(default_factory=dict)  # method -> how many 429s still to answer
     retry_after: int = 1
+    delay: float = 0.0  # seconds every Web API call takes
     failing: dict[str, str] = field(default_factory=dict)  # method -> Slack error code to answer with
+    failing_channels: dict[str, str] = field(default_factory=dict)  # channel -> error code for posts there
+    limited_channels: dict[str, int] = field(default_factory=dict)  # channel -> how many 429s still to answer
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     port: int = 0
     _runner: web.AppRunner | None = None
@@ -69,6 +72,8 @@ class FakeSlack:
                 if isinstance(args.get(key), str):
                     args[key] = json.loads(args[key])
         token = (request.headers.get("Authorization") or "").removeprefix("Bearer ") or None
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.calls.append(Call(method, args, token, time.monotonic()))
         if self.rate_limited.get(method, 0) > 0:
             self.rate_limited[method] -= 1
@@ -77,6 +82,13 @@ class FakeSlack:
             )
         if method in self.failing:
             return web.json_response({"ok": False, "error": self.failing[method]})
+        channel = args.get("channel")
+        if channel in self.limited_channels and self.limited_channels[channel] > 0:
+            self.limited_channels[channel] -= 1
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                     headers={"Retry-After": str(self.retry_after)})
+        if channel in self.failing_channels:
+            return web.json_response({"ok": False, "error": self.failing_channels[channel]})
         return web.json_response(self._answer(method, args, token))
 
     def _answer(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:

@@ -1,0 +1,94 @@
+"""``studybot run`` (every configured platform and the scheduler in one asyncio loop) and ``studybot tick``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.bootstrap import App
+from bot.ports import ChatPort
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Closer = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Platforms:
+    """Ports to post through, and what to close when stopping."""
+
+    ports: dict[str, ChatPort] = field(default_factory=dict)
+    closers: list[Closer] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for close in reversed(self.closers):
+            try:
+                await close()
+            except Exception:
+                log.exception("closing a platform failed")
+
+
+async def start_platforms(bot_app: App, settings: Settings, *, receive: bool = True,
+                          only: str | None = None) -> Platforms:
+    """Connect every configured platform (or ``only`` one). With ``receive=False`` just the ports, for posting."""
+    platforms = Platforms()
+    if settings.slack_configured and only in (None, "slack"):
+        if receive:
+            from adapters.slack.app import build_slack_bot
+            from adapters.slack.server import connect_socket_mode, serve_http
+
+            slack = build_slack_bot(bot_app, settings)
+            platforms.ports["slack"] = slack.port
+            if settings.slack_app_token is not None:
+                handler = await connect_socket_mode(slack, settings.slack_app_token.get_secret_value())
+                platforms.closers.append(handler.close_async)
+            else:
+                runner = await serve_http(slack, "0.0.0.0", settings.http_port)
+                platforms.closers.append(runner.cleanup)
+        else:
+            from adapters.slack.app import build_slack_port
+
+            platforms.ports["slack"] = build_slack_port(bot_app, settings)
+    if settings.discord_configured and only in (None, "discord"):
+        from adapters.discord.runner import start_discord
+
+        port, close = await start_discord(bot_app, settings, receive=receive)
+        platforms.ports["discord"] = port
+        platforms.closers.append(close)
+    return platforms
+
+
+async def run_everything(bot_app: App, settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Platforms and scheduler until SIGTERM/SIGINT (or ``stop``): then stop firing, let posts in flight finish,
+    close connections."""
+    from scheduler.facade import Scheduler
+
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    platforms = await start_platforms(bot_app, settings)
+    scheduler = Scheduler(bot_app.services, platforms.ports)
+    scheduler.start()
+    log.info("studybot running", extra={"platforms": sorted(platforms.ports)})
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping: finishing posts in flight")
+        await scheduler.shutdown()
+        await platforms.close()
+
+
+async def tick_once(bot_app: App, settings: Settings, at: datetime, platform: str | None) -> dict[str, int]:
+    from scheduler.facade import tick
+
+    platforms = await start_platforms(bot_app, settings, receive=False, only=platform)
+    try:
+        return await tick(bot_app.services, platforms.ports, at, platform=platform)
+    finally:
+        await platforms.close()
