@@ -57,8 +57,10 @@ def reveal_card(
     if not graded:
         footer = t(language, "reveal.grade_prompt")
         buttons = (
+            Button(t(language, "reveal.didnt"), action("grade", post_id, "again"), Style.DANGER),
+            Button(t(language, "reveal.hard"), action("grade", post_id, "hard")),
             Button(t(language, "reveal.knew"), action("grade", post_id, "good"), Style.PRIMARY),
-            Button(t(language, "reveal.didnt"), action("grade", post_id, "again")),
+            Button(t(language, "reveal.easy"), action("grade", post_id, "easy")),
         )
     return Message(
         kind=Kind.REVEAL,

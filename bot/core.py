@@ -120,7 +120,10 @@ class Core:
     async def _deliver(self, ctx: Context, event: Event, outcome: Outcome) -> None:
         for reply in outcome.replies:
             try:
-                if reply.edit and isinstance(event, ButtonPressed):
+                if reply.attachment is not None:
+                    await ctx.port.upload(event.origin, reply.message, reply.attachment.filename,
+                                          reply.attachment.data)
+                elif reply.edit and isinstance(event, ButtonPressed):
                     await ctx.port.edit(event.origin, event.message_id, reply.message)
                 else:
                     await ctx.port.reply(event.origin, reply.message, private=reply.private)

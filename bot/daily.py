@@ -57,8 +57,7 @@ def _take_over(session: Session, post: DailyPost, now: datetime) -> bool:
         .where(
             DailyPost.id == post.id,  # type: ignore[arg-type]
             DailyPost.attempts < MAX_ATTEMPTS,  # type: ignore[arg-type]
-            or_(DailyPost.status == "failed",
-                (DailyPost.status == "claimed") & (DailyPost.claimed_at < stale)),  # type: ignore[arg-type, operator]
+            or_(DailyPost.status == "failed", (DailyPost.status == "claimed") & (DailyPost.claimed_at < stale)),  # type: ignore[arg-type, operator]
         )
         .values(status="claimed", claimed_at=now)
     )
@@ -85,14 +84,24 @@ async def post_daily(services: Services, port: ChatPort, channel_id: int, questi
             posting.mark_failed(session, post.id, "question no longer in the deck")  # type: ignore[arg-type]
             return PostResult("no_questions", post, channel_id=channel_id)
         question, side = found
-        card = question_card(deck, question, side, channel.language, post.id, post.seq, question_day,  # type: ignore[arg-type]
-                             channel.reveal_emoji)
+        card = question_card(
+            deck,
+            question,
+            side,
+            channel.language,
+            post.id,
+            post.seq,
+            question_day,  # type: ignore[arg-type]
+            channel.reveal_emoji,
+        )
         ref = ChannelRef(tenant.platform, tenant.external_id, channel.external_id)
     try:
         message_id = await port.post(ref, card)
     except PlatformError as exc:
-        log.warning("daily post failed", extra={"platform": ref.platform, "tenant": ref.tenant_id,
-                                                "channel": ref.channel_id, "error": str(exc)})
+        log.warning(
+            "daily post failed",
+            extra={"platform": ref.platform, "tenant": ref.tenant_id, "channel": ref.channel_id, "error": str(exc)},
+        )
         with services.db.transaction() as session:
             posting.mark_failed(session, post.id, str(exc))  # type: ignore[arg-type]
             if exc.permanent:
@@ -106,8 +115,15 @@ async def post_daily(services: Services, port: ChatPort, channel_id: int, questi
             session.add(fresh)
         post = session.get(DailyPost, post.id)
     lag = (now - channel_schedule(channel).slot_on(question_day)).total_seconds()
-    log.info("daily question posted", extra={"platform": ref.platform, "tenant": ref.tenant_id,
-                                             "channel": ref.channel_id, "lag_seconds": round(lag, 3)})
+    log.info(
+        "daily question posted",
+        extra={
+            "platform": ref.platform,
+            "tenant": ref.tenant_id,
+            "channel": ref.channel_id,
+            "lag_seconds": round(lag, 3),
+        },
+    )
     return PostResult("posted", post, channel_id=channel_id)
 
 
@@ -134,8 +150,12 @@ def due_posts(services: Services, now: datetime, platform: str | None = None) ->
     """Enabled channels whose question day is open at ``now`` (today's slot has passed, the local day is not over)
     and whose post for it is missing, failed, or claimed by a process that never finished."""
     with services.db.transaction() as session:
-        stmt = select(Channel, Tenant.platform).join(Tenant, Tenant.id == Channel.tenant_id).where(
-            Channel.enabled == True  # noqa: E712
+        stmt = (
+            select(Channel, Tenant.platform)
+            .join(Tenant, Tenant.id == Channel.tenant_id)
+            .where(
+                Channel.enabled == True  # noqa: E712
+            )
         )
         if platform:
             stmt = stmt.where(Tenant.platform == platform)
@@ -151,8 +171,13 @@ def due_posts(services: Services, now: datetime, platform: str | None = None) ->
         ids = [c.channel_id for c in candidates]
         for start in range(0, len(ids), 500):
             rows = session.exec(
-                select(DailyPost.channel_id, DailyPost.question_day, DailyPost.status, DailyPost.claimed_at,
-                       DailyPost.attempts).where(
+                select(
+                    DailyPost.channel_id,
+                    DailyPost.question_day,
+                    DailyPost.status,
+                    DailyPost.claimed_at,
+                    DailyPost.attempts,
+                ).where(
                     DailyPost.channel_id.in_(ids[start : start + 500]),  # type: ignore[attr-defined]
                     DailyPost.question_day >= min(c.question_day for c in candidates),
                 )
@@ -193,8 +218,14 @@ async def post_due(
     return results
 
 
-async def post_extras(services: Services, ports: Mapping[str, ChatPort], now: datetime, *,
-                      platform: str | None = None, channel_id: int | None = None) -> None:
+async def post_extras(
+    services: Services,
+    ports: Mapping[str, ChatPort],
+    now: datetime,
+    *,
+    platform: str | None = None,
+    channel_id: int | None = None,
+) -> None:
     """Weekly leaderboards and end-of-day reveals due at ``now`` (same-day catch-up, never a day late)."""
     with services.db.transaction() as session:
         stmt = select(Channel, Tenant).join(Tenant, Tenant.id == Channel.tenant_id).where(Channel.enabled == True)  # noqa: E712
@@ -215,6 +246,7 @@ async def post_extras(services: Services, ports: Mapping[str, ChatPort], now: da
                 slot = schedule.slot_on(today)
                 if (daily is not None or not schedule.is_question_day(today)) and now >= slot:
                     await _post_weekly(services, port, channel, tenant, today, now)
+                    await _post_recap(services, port, channel, tenant, today, now)
             if channel.eod_time:
                 at = Schedule(parse_time(channel.eod_time), schedule.timezone, schedule.days).slot_on(today)
                 daily = _sent_post(services, channel.id or 0, today)
@@ -232,11 +264,22 @@ def _sent_post(services: Services, channel_id: int, day: date) -> DailyPost | No
 
 def _claim_extra(services: Services, channel: Channel, kind: str, day: date, now: datetime) -> int | None:
     with services.db.transaction() as session:
-        if not insert_ignore(session, ScheduledPost, tenant_id=channel.tenant_id, channel_id=channel.id, kind=kind,
-                             day=day, status="claimed", claimed_at=now):
+        if not insert_ignore(
+            session,
+            ScheduledPost,
+            tenant_id=channel.tenant_id,
+            channel_id=channel.id,
+            kind=kind,
+            day=day,
+            status="claimed",
+            claimed_at=now,
+        ):
             return None
-        row = session.exec(select(ScheduledPost).where(ScheduledPost.channel_id == channel.id,
-                                                       ScheduledPost.kind == kind, ScheduledPost.day == day)).one()
+        row = session.exec(
+            select(ScheduledPost).where(
+                ScheduledPost.channel_id == channel.id, ScheduledPost.kind == kind, ScheduledPost.day == day
+            )
+        ).one()
         return row.id
 
 
@@ -248,8 +291,9 @@ def _mark_extra(services: Services, extra_id: int, message_id: str) -> None:
             session.add(row)
 
 
-async def _post_weekly(services: Services, port: ChatPort, channel: Channel, tenant: Tenant, today: date,
-                       now: datetime) -> None:
+async def _post_weekly(
+    services: Services, port: ChatPort, channel: Channel, tenant: Tenant, today: date, now: datetime
+) -> None:
     extra_id = _claim_extra(services, channel, "weekly", today, now)
     if extra_id is None:
         return
@@ -271,8 +315,15 @@ def weekly_leaderboard(services: Services, channel: Channel, tenant: Tenant, tod
         teams = standings.team_leaderboard(session, tenant.id or 0, start, until=end)
     lines = [t(lang, "leaderboard.user_line", rank=i + 1, name=u.name, points=u.points) for i, u in enumerate(users)]
     team_lines = [
-        t(lang, "leaderboard.team_line", rank=i + 1, name=r.name, score=f"{r.score:.1f}", members=r.members,
-          total=r.total)
+        t(
+            lang,
+            "leaderboard.team_line",
+            rank=i + 1,
+            name=r.name,
+            score=f"{r.score:.1f}",
+            members=r.members,
+            total=r.total,
+        )
         for i, r in enumerate(teams)
     ]
     body = "\n".join(lines) or t(lang, "leaderboard.empty")
@@ -281,8 +332,42 @@ def weekly_leaderboard(services: Services, channel: Channel, tenant: Tenant, tod
     return Message(Kind.LEADERBOARD, title=t(lang, "weekly.title"), body=body, footer=t(lang, "weekly.footer"))
 
 
-async def _post_eod(services: Services, port: ChatPort, channel: Channel, tenant: Tenant, daily: DailyPost,
-                    now: datetime) -> None:
+RECAP_SIZE = 3
+
+
+async def _post_recap(
+    services: Services, port: ChatPort, channel: Channel, tenant: Tenant, today: date, now: datetime
+) -> None:
+    """The group's three hardest questions of the past week, after the weekly leaderboard (when there are any)."""
+    from zoneinfo import ZoneInfo
+
+    from bot.services.insights import question_insights
+
+    since = datetime.combine(today - timedelta(days=7), datetime.min.time(), tzinfo=ZoneInfo(channel.timezone))
+    with services.db.transaction() as session:
+        rows = [
+            r
+            for r in question_insights(session, tenant.id or 0, channel.id, since)
+            if r["answers"] or sum(r["grades"].values())
+        ][:RECAP_SIZE]
+    if not rows:
+        return
+    extra_id = _claim_extra(services, channel, "recap", today, now)
+    if extra_id is None:
+        return
+    lang = channel.language
+    lines = []
+    for row in rows:
+        found = services.catalog.text(channel.deck_id, row["question_id"], lang)
+        lines.append(f"- **{found[1].prompt if found else row['question_id']}**")
+    message = Message(Kind.INFO, title=t(lang, "recap.title"), body="\n".join(lines), footer=t(lang, "recap.footer"))
+    message_id = await port.post(ChannelRef(tenant.platform, tenant.external_id, channel.external_id), message)
+    _mark_extra(services, extra_id, message_id)
+
+
+async def _post_eod(
+    services: Services, port: ChatPort, channel: Channel, tenant: Tenant, daily: DailyPost, now: datetime
+) -> None:
     found = services.catalog.text(daily.deck_id, daily.question_id, channel.language)
     if found is None or daily.message_id is None:
         return
@@ -291,8 +376,9 @@ async def _post_eod(services: Services, port: ChatPort, channel: Channel, tenant
         return
     _, side = found
     lang = channel.language
-    message = Message(Kind.REVEAL, title=f"💡 {t(lang, 'eod.title')}: {side.prompt}", body=side.answer,
-                      footer=t(lang, "eod.footer"))
+    message = Message(
+        Kind.REVEAL, title=f"💡 {t(lang, 'eod.title')}: {side.prompt}", body=side.answer, footer=t(lang, "eod.footer")
+    )
     ref = ChannelRef(tenant.platform, tenant.external_id, channel.external_id)
     message_id = await port.post(ref, message, thread=daily.message_id)
     _mark_extra(services, extra_id, message_id)

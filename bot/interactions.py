@@ -58,11 +58,7 @@ async def grade(ctx: Context, post_id: str, value: str) -> Outcome:
         lang = actor.channel.language
         found = ctx.services.catalog.text(post.deck_id, post.question_id, lang)
         first = engagement.self_grade(session, post, actor.user, value, ctx.now)
-    note = (
-        t(lang, "grade.saved.good" if value in ("good", "easy") else "grade.saved.again")
-        if first
-        else t(lang, "grade.already")
-    )
+    note = t(lang, f"grade.saved.{value}") if first else t(lang, "grade.already")
     if found is None:
         return Outcome().add(Message(Kind.INFO, body=note), private=True)
     card = reveal_card(found[1], lang, int(post_id), graded=True)

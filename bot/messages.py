@@ -63,18 +63,26 @@ class Message:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Reply:
     """A message answering the event that caused it; ``private`` ones are seen by the actor only."""
 
     message: Message
     private: bool = False
     edit: bool = False  # replace the message whose button was pressed, instead of answering anew
+    attachment: Attachment | None = None  # a file sent with the message (always public)
 
 
 @dataclass
 class Outcome:
     replies: list[Reply] = field(default_factory=list)
 
-    def add(self, message: Message, *, private: bool = False, edit: bool = False) -> Outcome:
-        self.replies.append(Reply(message, private, edit))
+    def add(self, message: Message, *, private: bool = False, edit: bool = False,
+            attachment: Attachment | None = None) -> Outcome:
+        self.replies.append(Reply(message, private, edit, attachment))
         return self

@@ -49,3 +49,11 @@ class ChatPort(Protocol):
     async def edit(self, origin: Origin, message_id: str | None, message: Message) -> None:
         """Replace the message a button was pressed on (``message_id``) with ``message``."""
         ...
+
+    async def upload(self, origin: Origin, message: Message, filename: str, data: bytes) -> None:
+        """Answer the event in the channel with ``message`` and an attached file (a PNG picture)."""
+        ...
+
+    async def send_direct(self, tenant_id: str, user_id: str, message: Message) -> None:
+        """A direct message to a member (reminders)."""
+        ...

@@ -28,6 +28,7 @@ from sqlmodel import select
 from bot.commands.context import Services
 from bot.daily import DEFAULT_CONCURRENCY, post_daily, post_due, post_extras
 from bot.ports import ChatPort
+from bot.reminders import send_nudges
 from bot.rules.schedule import WEEKDAYS, parse_days
 from bot.services.directory import channel_schedule
 from bot.storage.models import Channel, Tenant
@@ -47,8 +48,14 @@ def _cron(hhmm: str, days: str, timezone: str) -> CronTrigger:
 class Scheduler:
     """Owns the AsyncIOScheduler; ``start()`` in a running loop, ``shutdown()`` to stop."""
 
-    def __init__(self, services: Services, ports: Mapping[str, ChatPort], *,
-                 concurrency: int = DEFAULT_CONCURRENCY, sweep_seconds: int = 60):
+    def __init__(
+        self,
+        services: Services,
+        ports: Mapping[str, ChatPort],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        sweep_seconds: int = 60,
+    ):
         self.services = services
         self.ports = dict(ports)
         self.concurrency = concurrency
@@ -68,8 +75,14 @@ class Scheduler:
 
     def start(self) -> None:
         self.sync()
-        self._aps.add_job(self._sweep, "interval", seconds=self.sweep_seconds, id=SWEEP_JOB, replace_existing=True,
-                          next_run_time=self.services.clock.now())
+        self._aps.add_job(
+            self._sweep,
+            "interval",
+            seconds=self.sweep_seconds,
+            id=SWEEP_JOB,
+            replace_existing=True,
+            next_run_time=self.services.clock.now(),
+        )
         self._aps.start()
         self.services.schedule_listeners.append(self._on_schedule_change)
         log.info("scheduler started", extra={"jobs": len(self._aps.get_jobs())})
@@ -89,7 +102,9 @@ class Scheduler:
         wanted: dict[str, tuple] = {}
         with self.services.db.transaction() as session:
             rows = session.exec(
-                select(Channel, Tenant.platform).join(Tenant, Tenant.id == Channel.tenant_id).where(
+                select(Channel, Tenant.platform)
+                .join(Tenant, Tenant.id == Channel.tenant_id)
+                .where(
                     Channel.enabled == True  # noqa: E712
                 )
             ).all()
@@ -148,12 +163,20 @@ class Scheduler:
             log.exception("scheduler sweep failed")
 
 
-async def tick(services: Services, ports: Mapping[str, ChatPort], at: datetime, *, platform: str | None = None,
-               concurrency: int = DEFAULT_CONCURRENCY) -> dict[str, int]:
+async def tick(
+    services: Services,
+    ports: Mapping[str, ChatPort],
+    at: datetime,
+    *,
+    platform: str | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> dict[str, int]:
     """Run, once, everything due at ``at``: daily questions not yet out, weekly leaderboards, end-of-day reveals.
     Safe beside a running bot: claims decide who posts. Returns counts by outcome."""
     results = await post_due(services, ports, at, platform=platform, concurrency=concurrency)
-    counts: dict[str, int] = {}
+    selected = {name: port for name, port in ports.items() if platform in (None, name)}
+    nudges = await send_nudges(services, selected, at)
+    counts: dict[str, int] = {"nudged": nudges} if nudges else {}
     for result in results:
         counts[result.status] = counts.get(result.status, 0) + 1
     return counts

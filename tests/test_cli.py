@@ -41,7 +41,7 @@ def test_console_reads_piped_stdin(tmp_path: Path) -> None:
                 "/studybot post",
                 ":as bob",
                 ":react 👀",
-                ":click 1",
+                ":click 3",
                 "/streak",
                 ":next-day",
                 ":react eyes",

@@ -77,8 +77,8 @@ async def test_self_grade_twice_counts_once(harness: Harness) -> None:
     await posted(harness)
     await harness.run(":as bob", ":react 👀")
     shown = harness.port.latest_with_buttons
-    await harness.run(":click 1")
-    event = ButtonPressed(origin(event_id="g2"), shown.buttons[1].action, shown.message_id)  # then "I didn't"
+    await harness.run(":click 3")  # I knew it (good)
+    event = ButtonPressed(origin(event_id="g2"), shown.buttons[0].action, shown.message_id)  # then "I didn't"
     await harness.app.core.handle(event, harness.port)
     assert "You graded this question already." in (harness.port.sent[-1][1].footer or "")
     with harness.app.db.transaction() as s:

@@ -15,22 +15,27 @@ from tests.conftest import Harness, make_app
 
 
 def reference(engaged: list[bool]) -> tuple[int, int]:
-    """(current as seen while the last day is open, longest) computed the obvious way."""
-    longest = run = 0
-    for flag in engaged:
-        run = run + 1 if flag else 0
-        longest = max(longest, run)
-    # while the last day is open, not having engaged with it yet does not break the streak
-    if engaged and not engaged[-1]:
-        tail = 0
-        for flag in reversed(engaged[:-1]):
-            if not flag:
-                break
-            tail += 1
-        return tail, longest
-    return run, longest
+    """(current as seen while the last day is open, longest), simulated day by day: a question day missed spends
+    a freeze when one is held (the streak goes on), else the streak breaks; 7 days in a row earn a freeze (max 2)."""
+    run = longest = freezes = 0
+    alive = False
+    for index, flag in enumerate(engaged):
+        last_day = index == len(engaged) - 1
+        if flag:
+            run = run + 1 if alive else 1
+            alive = True
+            if run % 7 == 0:
+                freezes = min(2, freezes + 1)
+            longest = max(longest, run)
+        elif not last_day and alive:  # the day closed unanswered
+            if freezes:
+                freezes -= 1
+            else:
+                alive, run = False, 0
+    return (run if alive else 0), longest
 
 
+@settings(max_examples=400)
 @given(st.lists(st.booleans(), min_size=1, max_size=60))
 def test_streak_matches_reference(engaged: list[bool]) -> None:
     state = StreakState()
@@ -113,3 +118,35 @@ async def test_streaks_through_the_bot_across_dst(
             assert "No streak yet" in out
     finally:
         app.close()
+
+
+def test_freezes_are_earned_held_spent_and_capped() -> None:
+    state = StreakState()
+    for seq in range(1, 15):  # 14 days in a row: two freezes
+        state = record_engagement(state, seq)
+    assert (state.current, state.freezes) == (14, 2)
+    for seq in range(15, 22):  # 7 more: still two, the cap
+        state = record_engagement(state, seq)
+    assert (state.current, state.freezes) == (21, 2)
+    state = record_engagement(state, 23)  # day 22 missed: a freeze is spent, the streak goes on
+    assert (state.current, state.freezes, state.saved) == (22, 1, 1)
+    assert visible_current(state, 25) == 22  # day 24 missed so far, one freeze covers it
+    assert visible_current(state, 26) == 0  # two missed, one freeze: broken
+    state = record_engagement(state, 27)  # 24, 25, 26 missed: more than the freezes held
+    assert (state.current, state.freezes, state.broken_run, state.broken_gap) == (1, 1, 22, 3)
+    assert state.longest == 22
+
+
+def test_restore_bridges_the_open_gap_or_the_last_break() -> None:
+    from bot.rules.streaks import restore
+
+    state = StreakState()
+    for seq in (1, 2, 3):
+        state = record_engagement(state, seq)
+    assert visible_current(state, 6) == 0  # days 4 and 5 missed during an outage
+    restored = restore(state, 6)
+    assert visible_current(restored, 6) == 5 and restored.last_seq == 5
+    broken = record_engagement(state, 6)  # or the member came back first: the break already happened
+    assert broken.current == 1
+    assert restore(broken, 6).current == 6 and restore(broken, 6).broken_run == 0
+    assert restore(StreakState(), 3) == StreakState()

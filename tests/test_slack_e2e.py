@@ -114,7 +114,12 @@ async def test_reveal_by_reaction_is_ephemeral_with_self_grade_buttons(rig: Rig)
     call = rig.fake.of("chat.postEphemeral")[0]
     assert call.args["user"] == "U2" and call.args["channel"] == "C1"
     assert "Model answer" in block_text(call.args["blocks"])
-    assert [label for label, _ in buttons(call.args["blocks"])] == ["I knew it", "I didn't"]
+    assert [label for label, _ in buttons(call.args["blocks"])] == [
+        "I didn't (again)",
+        "Hard",
+        "I knew it (good)",
+        "Easy",
+    ]
 
 
 async def test_other_emoji_other_messages_and_the_bots_own_reaction_are_ignored(rig: Rig) -> None:
@@ -172,7 +177,7 @@ async def test_reveal_button_then_self_grade_in_place(rig: Rig) -> None:
     reveal = await rig.response_after(before)
     assert reveal["response_type"] == "ephemeral" and reveal["replace_original"] is False
     assert "Model answer" in block_text(reveal["blocks"])
-    knew = dict(buttons(reveal["blocks"]))["I knew it"]
+    knew = dict(buttons(reveal["blocks"]))["I knew it (good)"]
     before = len(rig.fake.responses)
     await rig.slack.click(knew, message_ts="1700000009.000001", user="U3", ephemeral=True)
     graded = await rig.response_after(before)
@@ -356,3 +361,28 @@ async def test_tokens_and_secrets_never_reach_the_logs(rig: Rig, caplog: pytest.
     assert len(caplog.records) > 10
     assert "xoxb-T1-token" not in text
     assert SIGNING_SECRET not in text
+
+
+async def test_stats_uploads_the_heatmap_and_reminders_go_by_direct_message(rig: Rig) -> None:
+    from datetime import timedelta
+
+    from scheduler.facade import tick
+
+    ts = await post_daily(rig)
+    await rig.slack.react(ts, user="U2")
+    await rig.fake.wait_for(lambda: rig.fake.of("chat.postEphemeral"))
+    status, _ = await rig.slack.command("/stats", user="U2")  # public: a message and the picture
+    assert status == 200
+    await rig.fake.wait_for(lambda: rig.fake.of("files.completeUploadExternal"))
+    assert len(rig.fake.uploads) == 1 and b"\x89PNG\r\n\x1a\n" in rig.fake.uploads[0]
+    assert "stats" in block_text(rig.fake.of("chat.postMessage")[-1].args["blocks"])
+    # a quiz answer schedules a review (due within ten minutes, FSRS learning steps); an opted-in member is told
+    reply = await rig.run_command("/quiz basics 1", user="U2")
+    before = len(rig.fake.responses)
+    await rig.slack.click(buttons(reply["blocks"])[0][1], message_ts="1", user="U2", ephemeral=True)
+    await rig.response_after(before)
+    await rig.run_command("/studybot remind on 00:00 UTC", user="U2")
+    later = rig.app.services.clock.now() + timedelta(minutes=30)
+    await tick(rig.app.services, {"slack": rig.bot.port}, later)
+    direct = [c for c in rig.fake.of("chat.postMessage") if c.args["channel"] == "U2"]
+    assert len(direct) == 1 and "due for review" in block_text(direct[0].args["blocks"])

@@ -32,10 +32,11 @@ SETUP = [
 
 
 def day_script(day: int) -> list[str]:
-    lines = [":as alice", ":next-day", ":as bob", ":click 2", ":click 1", ":as carol", ":react 👀", ":click 1"]
+    # self-grade buttons: [1] I didn't (again)  [2] Hard  [3] I knew it (good)  [4] Easy
+    lines = [":as alice", ":next-day", ":as bob", ":click 2", ":click 1", ":as carol", ":react 👀", ":click 3"]
     if day not in DAVE_MISSES:
         lines += [":as dave", ":react eyes"]
-    lines += [":as alice", ":react 👀", ":click 2" if day % 3 == 0 else ":click 1"]
+    lines += [":as alice", ":react 👀", ":click 1" if day % 3 == 0 else ":click 3"]
     if day == 6:
         lines += [":as carol", "/quiz 2", ":click 2", ":click 1", ":click 3", ":click 1"]
     return lines

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.console import Console
 
@@ -49,9 +50,10 @@ class ConsolePort:
     platform = PLATFORM
     capabilities = Capabilities(ephemeral=True, threads=False, spoilers=False, buttons=True, direct_messages=False)
 
-    def __init__(self, console: Console, *, body_limit: int | None = None):
+    def __init__(self, console: Console, *, body_limit: int | None = None, files_dir: Path | None = None):
         self.console = console
         self.body_limit = body_limit
+        self.files_dir = files_dir or Path.cwd()
         self._ids = itertools.count(1)
         self.latest_with_buttons: _Shown | None = None
         self.latest_daily_post: str | None = None
@@ -79,13 +81,28 @@ class ConsolePort:
         self.sent.append(("edit", message))
         self._show(message, private=True, edited=True, message_id=message_id)
 
+    async def upload(self, origin: Origin, message: Message, filename: str, data: bytes) -> None:
+        """The terminal cannot show a picture: it is saved to a file whose path is printed."""
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path = self.files_dir / filename.replace("/", "_")
+        path.write_bytes(data)
+        self.sent.append(("upload", message))
+        self._show(message, private=False)
+        self.console.print(f"  (picture saved to {path})", markup=False, highlight=False)
+
+    async def send_direct(self, tenant_id: str, user_id: str, message: Message) -> None:
+        self.sent.append(("direct", message))
+        self.console.print(f"(direct message to {user_id})", markup=False, highlight=False)
+        self._show(message, private=True)
+
 
 class ConsoleSession:
-    def __init__(self, app: App, console: Console, clock: ManualClock, *, body_limit: int | None = None):
+    def __init__(self, app: App, console: Console, clock: ManualClock, *, body_limit: int | None = None,
+                 files_dir: Path | None = None):
         self.app = app
         self.console = console
         self.clock = clock
-        self.port = ConsolePort(console, body_limit=body_limit)
+        self.port = ConsolePort(console, body_limit=body_limit, files_dir=files_dir)
         self.user = ADMIN
 
     def origin(self) -> Origin:

@@ -49,8 +49,8 @@ def manifest() -> dict[str, Any]:
         "features": {
             "app_home": {
                 "home_tab_enabled": True,
-                "messages_tab_enabled": False,
-                "messages_tab_read_only_enabled": False,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": True,
             },
             "bot_user": {"display_name": "studybot", "always_online": True},
             "slash_commands": commands,

@@ -99,6 +99,25 @@ class SlackPort:
         except SlackApiError as exc:
             raise platform_error(exc) from exc
 
+    async def upload(self, origin: Origin, message: Message, filename: str, data: bytes) -> None:
+        handle: ReplyHandle = origin.reply_handle
+        client = await self._client_for(handle.team_id)
+        try:
+            await client.chat_postMessage(channel=handle.channel_id, blocks=messages(message)[0],
+                                          text=fallback_text(message))
+            await client.files_upload_v2(channel=handle.channel_id, content=data, filename=filename,
+                                         title=message.title or filename)
+        except SlackApiError as exc:
+            raise platform_error(exc) from exc
+
+    async def send_direct(self, tenant_id: str, user_id: str, message: Message) -> None:
+        """A message in the app's Messages tab with the member (posting to a user id opens it)."""
+        client = await self._client_for(tenant_id)
+        try:
+            await client.chat_postMessage(channel=user_id, blocks=messages(message)[0], text=fallback_text(message))
+        except SlackApiError as exc:
+            raise platform_error(exc) from exc
+
     async def publish_home(self, team_id: str, user_id: str, message: Message) -> None:
         client = await self._client_for(team_id)
         view = {"type": "home", "blocks": messages(message)[0]}

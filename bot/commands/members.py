@@ -42,13 +42,22 @@ async def streak(ctx: Context, args: Args) -> Outcome:
     with ctx.transaction() as (session, actor):
         lang = actor.channel.language
         user = resolve_member(session, actor.tenant.id or 0, who) if who else actor.user
-        current, longest = standings.streak_of(session, actor.channel.id or 0, user)
-    days = lambda n: t(lang, "streak.days", count=n)  # noqa: E731
+        view = standings.streak_view(session, actor.channel.id or 0, user)
+
+    def days(n: int) -> str:
+        return t(lang, "streak.days", count=n)
+
     message = Message(
         Kind.STREAK,
         title=t(lang, "streak.title", name=user.display_name),
-        fields=(Field(t(lang, "streak.current"), days(current)), Field(t(lang, "streak.longest"), days(longest))),
-        footer=t(lang, "streak.keep" if longest else "streak.none"),
+        fields=(
+            Field(t(lang, "streak.current"), days(view.current)),
+            Field(t(lang, "streak.longest"), days(view.longest)),
+            Field(t(lang, "streak.freezes"), f"{'🧊' * view.freezes or '–'} ({view.freezes}/2)"),
+            Field(t(lang, "streak.saved"), str(view.saved)),
+        ),
+        body=t(lang, "streak.freeze_rule"),
+        footer=t(lang, "streak.keep" if view.longest else "streak.none"),
     )
     return Outcome().add(message, private=not who)
 

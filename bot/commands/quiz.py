@@ -8,7 +8,7 @@ from bot.commands.args import Args
 from bot.commands.context import Context
 from bot.commands.errors import UserError
 from bot.messages import Outcome
-from bot.services import quizzes
+from bot.services import quizzes, reviews
 from bot.storage.models import QuizSession
 
 
@@ -35,7 +35,11 @@ async def quiz(ctx: Context, args: Args) -> Outcome:
             categories = parsing.categories(deck, category_value)
         else:
             categories = [c for c in channel.categories.split(",") if c]
-        items = quizzes.pick_items(deck, channel.language, categories, None, count, ctx.services.rng)
+        due = [d.question_id for d in reviews.due_questions(session, actor.user, deck.id, ctx.now)]
+        items = quizzes.pick_items(
+            deck, channel.language, categories, None, count, ctx.services.rng,
+            due_first=due, reviewed=reviews.reviewed_questions(session, actor.user, deck.id),
+        )
         if not items:
             raise UserError("error.no_quiz_items")
         session_row = quizzes.start(session, channel, actor.user, deck, channel.language, items, ctx.now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.commands import channel_admin, members, posting, quiz
+from bot.commands import channel_admin, learning, members, posting, quiz
 from bot.commands.args import Args
 from bot.commands.context import Context
 from bot.messages import Outcome
@@ -42,7 +42,7 @@ class Command:
         return f"/{self.name} {self.usage}".rstrip()
 
 
-TOP_LEVEL = ("quiz", "streak", "leaderboard", "team", "studybot")
+TOP_LEVEL = ("quiz", "review", "streak", "stats", "leaderboard", "team", "studybot")
 
 
 def build_registry() -> dict[tuple[str, ...], Command]:
@@ -71,6 +71,9 @@ def build_registry() -> dict[tuple[str, ...], Command]:
                 Param("period", "choice", choices=("week", "month", "all")),
             ),
         ),
+        Command(("review",), "", "/review", "help.cmd.review", learning.review),
+        Command(("stats",), "[USER]", "/stats @alice", "help.cmd.stats", learning.stats,
+                params=(Param("user", "user"),)),
         Command(("team",), "create|join|leave|list", "/team join Owls", "help.cmd.team", None),
         Command(
             ("team", "create"),
@@ -92,7 +95,7 @@ def build_registry() -> dict[tuple[str, ...], Command]:
         Command(("team", "list"), "", "/team list", "help.cmd.team.list", members.team_list),
         Command(
             ("studybot",),
-            "help|status|post|schedule|deck|language|reveal|weekly|eod|off|on",
+            "help|status|post|schedule|deck|language|reveal|weekly|eod|remind|restore-streak|insights|off|on",
             "/studybot help",
             "help.cmd.help",
             help_command.show_help,
@@ -150,6 +153,14 @@ def build_registry() -> dict[tuple[str, ...], Command]:
             ("studybot", "eod"), "HH:MM|off", "/studybot eod 21:00", "help.cmd.eod", channel_admin.set_eod,
             admin=True, params=(Param("time", "time", required=True),),
         ),
+        Command(("studybot", "remind"), "on [HH:MM] [TIMEZONE] | off", "/studybot remind on 08:00 Europe/Lisbon",
+                "help.cmd.remind", learning.remind,
+                params=(Param("switch", "choice", required=True, choices=("on", "off")), Param("time", "time"),
+                        Param("timezone", "timezone"))),
+        Command(("studybot", "restore-streak"), "USER", "/studybot restore-streak @bob", "help.cmd.restore",
+                learning.restore_streak, admin=True, params=(Param("user", "user", required=True),)),
+        Command(("studybot", "insights"), "", "/studybot insights", "help.cmd.insights", learning.insights,
+                admin=True),
         Command(("studybot", "off"), "", "/studybot off", "help.cmd.off", channel_admin.turn_off, admin=True),
         Command(("studybot", "on"), "", "/studybot on", "help.cmd.on", channel_admin.turn_on, admin=True),
     ]

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from bot.rules import scoring
 from bot.rules.streaks import StreakState, earns_bonus, record_engagement
+from bot.services import reviews
 from bot.services.posting import latest_seq
 from bot.storage.db import insert_ignore
 from bot.storage.models import DailyPost, Participation, PointsEntry, Reveal, SelfGrade, Streak, User
@@ -62,6 +63,17 @@ def streak_row(session: Session, channel_id: int, user: User, now: datetime) -> 
     return row
 
 
+def state_of(row: Streak) -> StreakState:
+    return StreakState(row.current, row.longest, row.last_seq, row.freezes, row.saved, row.broken_run, row.broken_gap)
+
+
+def store_state(row: Streak, state: StreakState, now: datetime) -> None:
+    row.current, row.longest, row.last_seq = state.current, state.longest, state.last_seq
+    row.freezes, row.saved = state.freezes, state.saved
+    row.broken_run, row.broken_gap = state.broken_run, state.broken_gap
+    row.updated_at = now
+
+
 def participate(session: Session, post: DailyPost, user: User, now: datetime) -> Engagement:
     """Count engagement with ``post`` if it is the channel's open question (the latest one) and not yet counted."""
     assert post.id is not None and user.id is not None
@@ -84,9 +96,9 @@ def participate(session: Session, post: DailyPost, user: User, now: datetime) ->
     if award(session, user, post.channel_id, "participation", f"post:{post.id}", scoring.PARTICIPATION_POINTS, now):
         points += scoring.PARTICIPATION_POINTS
     row = streak_row(session, post.channel_id, user, now)
-    before = StreakState(row.current, row.longest, row.last_seq)
+    before = state_of(row)
     after = record_engagement(before, post.seq)
-    row.current, row.longest, row.last_seq, row.updated_at = after.current, after.longest, after.last_seq, now
+    store_state(row, after, now)
     session.add(row)
     if earns_bonus(before, after) and award(
         session,
@@ -120,4 +132,5 @@ def self_grade(session: Session, post: DailyPost, user: User, grade: str, now: d
     )
     if first:
         participate(session, post, user, now)
+        reviews.record(session, user, post.deck_id, post.question_id, grade, now)
     return first

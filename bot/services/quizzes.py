@@ -12,6 +12,7 @@ from sqlmodel import Session
 from bot.content.loader import Catalog, Deck
 from bot.content.schema import QuizItem
 from bot.rules import scoring
+from bot.services import reviews
 from bot.services.engagement import Engagement, award, participate
 from bot.services.posting import latest_post
 from bot.storage.db import insert_ignore
@@ -45,20 +46,42 @@ class Graded:
 
 
 def pick_items(
-    deck: Deck, language: str, categories: list[str], question_ids: list[str] | None, count: int, rng: random.Random
+    deck: Deck,
+    language: str,
+    categories: list[str],
+    question_ids: list[str] | None,
+    count: int,
+    rng: random.Random,
+    *,
+    due_first: list[str] | None = None,
+    reviewed: set[str] | None = None,
 ) -> list[ItemRef]:
-    """Up to ``count`` items: from ``question_ids`` when given (a "Quiz me" on a daily question), else from the
-    deck's ``categories`` (all when empty), shuffled."""
+    """Up to ``count`` items. From ``question_ids`` when given (a "Quiz me" on a daily question, or due reviews),
+    else from the deck's ``categories`` (all when empty): the member's due questions first (``due_first``, most
+    overdue first), then questions they never reviewed, then the rest, each group shuffled."""
     ids = question_ids if question_ids is not None else deck.question_ids(language, categories)
-    refs: list[ItemRef] = []
-    for qid in ids:
-        question = deck.questions.get(qid)
-        side = question.text(language) if question else None
-        if side:
-            refs.extend(ItemRef(qid, item.id) for item in side.quiz)
-    if question_ids is None:
-        rng.shuffle(refs)
-    return refs[:count]
+
+    def items(qids: list[str]) -> list[ItemRef]:
+        refs: list[ItemRef] = []
+        for qid in qids:
+            question = deck.questions.get(qid)
+            side = question.text(language) if question else None
+            if side:
+                refs.extend(ItemRef(qid, item.id) for item in side.quiz)
+        return refs
+
+    if question_ids is not None:
+        return items(ids)[:count]
+    allowed = set(ids)
+    due = [q for q in (due_first or []) if q in allowed]
+    seen = reviewed or set()
+    fresh = [q for q in ids if q not in seen and q not in due]
+    rest = [q for q in ids if q in seen and q not in due]
+    due_items = items(due)
+    fresh_items, rest_items = items(fresh), items(rest)
+    rng.shuffle(fresh_items)
+    rng.shuffle(rest_items)
+    return (due_items + fresh_items + rest_items)[:count]
 
 
 def start(
@@ -141,6 +164,7 @@ def answer(
     if quiz.answered >= len(items_of(quiz)):
         quiz.status = "done"
     session.add(quiz)
+    reviews.record(session, user, quiz.deck_id, ref.question_id, "good" if correct else "again", now)
     engagement = None
     post = latest_post(session, quiz.channel_id)
     if post is not None and post.question_id == ref.question_id and post.deck_id == quiz.deck_id:

@@ -88,10 +88,35 @@ def team_leaderboard(
     return [s for s in standings if s.total > 0][:LEADERBOARD_SIZE]
 
 
-def streak_of(session: Session, channel_id: int, user: User) -> tuple[int, int]:
-    """(current, longest) for ``user`` in the channel, current as it stands while today's question is open."""
+def local_today(now: datetime, timezone: str) -> date:
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def visible(state: StreakState, latest: int | None) -> int:
+    return visible_current(state, latest)
+
+
+@dataclass(frozen=True)
+class StreakView:
+    current: int
+    longest: int
+    freezes: int
+    saved: int
+
+
+def streak_view(session: Session, channel_id: int, user: User) -> StreakView:
+    """The member's streak in the channel as it stands while today's question is open."""
     row = session.exec(select(Streak).where(Streak.channel_id == channel_id, Streak.user_id == user.id)).first()
     if row is None:
-        return 0, 0
-    state = StreakState(row.current, row.longest, row.last_seq)
-    return visible_current(state, latest_seq(session, channel_id)), row.longest
+        return StreakView(0, 0, 0, 0)
+    state = StreakState(row.current, row.longest, row.last_seq, row.freezes, row.saved, row.broken_run,
+                        row.broken_gap)
+    latest = latest_seq(session, channel_id)
+    current = visible_current(state, latest)
+    return StreakView(current, row.longest, row.freezes if current else 0, row.saved)
+
+
+def streak_of(session: Session, channel_id: int, user: User) -> tuple[int, int]:
+    """(current, longest) for ``user`` in the channel, current as it stands while today's question is open."""
+    view = streak_view(session, channel_id, user)
+    return view.current, view.longest

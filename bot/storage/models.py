@@ -166,6 +166,10 @@ class Streak(SQLModel, table=True):
     current: int = Field(default=0)
     longest: int = Field(default=0)
     last_seq: int | None = None
+    freezes: int = Field(default=0)
+    saved: int = Field(default=0)
+    broken_run: int = Field(default=0)
+    broken_gap: int = Field(default=0)
     updated_at: datetime
 
 
@@ -251,3 +255,70 @@ class ScheduledPost(SQLModel, table=True):
     status: str = Field(default="claimed", max_length=16)
     message_id: str | None = Field(default=None, max_length=64)
     claimed_at: datetime
+
+
+class ReviewState(SQLModel, table=True):
+    """A member's spaced-repetition state for one question (an FSRS card), updated on self-grades and quiz answers."""
+
+    __tablename__ = "review_states"
+    __table_args__ = (
+        UniqueConstraint("user_id", "deck_id", "question_id", name="uq_review_state_user_question"),
+        Index("ix_review_state_user_due", "user_id", "due"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    user_id: int = Field(foreign_key="users.id")
+    deck_id: str = Field(max_length=80)
+    question_id: str = Field(max_length=80)
+    card: str  # fsrs.Card as JSON
+    due: datetime
+    reviews: int = Field(default=0)
+    lapses: int = Field(default=0)
+    updated_at: datetime
+
+
+class Reminder(SQLModel, table=True):
+    """A member's opt-in to a daily direct-message nudge when reviews are due, in their own timezone."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id", name="uq_reminder_tenant_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id")
+    user_id: int = Field(foreign_key="users.id")
+    enabled: bool = Field(default=True)
+    at: str = Field(default="09:00", max_length=5)  # local HH:MM
+    timezone: str = Field(max_length=64)
+    language: str = Field(default="en", max_length=8)
+    last_sent_day: date | None = None
+    updated_at: datetime
+
+
+class Nudge(SQLModel, table=True):
+    """A sent (or claimed) reminder: at most one per member and local day."""
+
+    __tablename__ = "nudges"
+    __table_args__ = (UniqueConstraint("user_id", "day", name="uq_nudge_user_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    user_id: int = Field(foreign_key="users.id")
+    day: date
+    due_count: int
+    created_at: datetime
+
+
+class StreakRestore(SQLModel, table=True):
+    """An admin's restore of a member's streak, kept with who did it."""
+
+    __tablename__ = "streak_restores"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    channel_id: int = Field(foreign_key="channels.id")
+    user_id: int = Field(foreign_key="users.id")
+    restored_by: int = Field(foreign_key="users.id")
+    before: int
+    after: int
+    created_at: datetime

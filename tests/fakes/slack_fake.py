@@ -34,6 +34,7 @@ class FakeSlack:
     rate_limited: dict[str, int] = field(default_factory=dict)  # method -> how many 429s still to answer
     retry_after: int = 1
     delay: float = 0.0  # seconds every Web API call takes
+    uploads: list[bytes] = field(default_factory=list)
     failing: dict[str, str] = field(default_factory=dict)  # method -> Slack error code to answer with
     failing_channels: dict[str, str] = field(default_factory=dict)  # channel -> error code for posts there
     limited_channels: dict[str, int] = field(default_factory=dict)  # channel -> how many 429s still to answer
@@ -129,7 +130,15 @@ class FakeSlack:
             }
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V1"}}
+        if method == "files.getUploadURLExternal":
+            return {"ok": True, "upload_url": f"http://127.0.0.1:{self.port}/upload/F1", "file_id": "F1"}
+        if method == "files.completeUploadExternal":
+            return {"ok": True, "files": [{"id": "F1", "title": args.get("files", "")}]}
         return {"ok": True}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads.append(await request.read())
+        return web.Response(text="OK - 1")
 
     async def _respond(self, request: web.Request) -> web.Response:
         self.responses.append((request.match_info["key"], await request.json()))
@@ -140,6 +149,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/respond/{key}", self._respond)
+        app.router.add_post("/upload/{file}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
