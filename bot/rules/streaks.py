@@ -42,8 +42,8 @@ def record_engagement(state: StreakState, seq: int) -> StreakState:
         current = state.current + 1
     elif gap <= freezes:
         freezes, saved, current = freezes - gap, saved + gap, state.current + 1
-    else:
-        broken_run, broken_gap, current = state.current, gap, 1
+    else:  # the freezes held were spent on the first missed days, then the streak broke
+        broken_run, broken_gap, current, freezes = state.current, gap, 1, 0
     if current % FREEZE_EVERY == 0:
         freezes = min(MAX_FREEZES, freezes + 1)
     return StreakState(current, max(state.longest, current), seq, freezes, saved, broken_run, broken_gap)
