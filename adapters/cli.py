@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from collections import Counter
 from pathlib import Path
@@ -48,9 +47,13 @@ def _settings(**overrides: object):
         raise typer.Exit(2) from None
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+def _configure_logging(level: str, settings=None) -> None:
+    from bot.logcontext import configure_logging
+
+    if settings is None:
+        configure_logging(level)
+    else:
+        configure_logging(level, settings.log_format, settings.secrets())
 
 
 def _bootstrap(settings, **kwargs):
@@ -123,6 +126,22 @@ def console(
         pass
     finally:
         bot_app.close()
+
+
+@app.command()
+def doctor() -> None:
+    """Check the configuration, the database, the decks and the platform credentials; non-zero exit on problems."""
+    from adapters.doctor import FAIL, OK, WARN, run_checks
+
+    settings = _settings()
+    checks = run_checks(settings)
+    marks = {OK: "[green]✓[/green]", WARN: "[yellow]![/yellow]", FAIL: "[red]✗[/red]"}
+    for check in checks:
+        out.print(f"{marks[check.status]} {check.area}: {check.detail}", highlight=False)
+    failed = [c for c in checks if c.status == FAIL]
+    out.print(f"{len(failed)} problem(s), {sum(c.status == WARN for c in checks)} warning(s)", highlight=False)
+    if failed:
+        raise typer.Exit(1)
 
 
 @db_app.command("upgrade")
@@ -242,7 +261,7 @@ def run() -> None:
     from adapters.runner import run_everything
 
     settings = _settings()
-    _configure_logging(settings.log_level)
+    _configure_logging(settings.log_level, settings)
     if not settings.slack_configured and not settings.discord_configured:
         raise _fail(
             "no platform is configured: set the Slack variables, DISCORD_TOKEN, or both",
@@ -275,7 +294,7 @@ def tick(
     if platform not in (None, "slack", "discord"):
         raise _fail(f"{platform!r} is not a platform: use slack or discord", "studybot tick --at ... --platform slack")
     settings = _settings()
-    _configure_logging(settings.log_level)
+    _configure_logging(settings.log_level, settings)
     wanted = {"slack": settings.slack_configured, "discord": settings.discord_configured}
     if not any(configured for name, configured in wanted.items() if platform in (None, name)):
         what = f"{platform} is not configured" if platform else "no platform is configured"

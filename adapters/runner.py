@@ -9,6 +9,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from aiohttp import web
+
+from adapters.ops import add_ops_routes, serve
 from bot.bootstrap import App
 from bot.ports import ChatPort
 from bot.settings import Settings
@@ -20,10 +23,12 @@ Closer = Callable[[], Awaitable[None]]
 
 @dataclass
 class Platforms:
-    """Ports to post through, and what to close when stopping."""
+    """Ports to post through, readiness checks, the HTTP app to serve (if any), and what to close when stopping."""
 
     ports: dict[str, ChatPort] = field(default_factory=dict)
     closers: list[Closer] = field(default_factory=list)
+    checks: dict[str, Callable[[], Awaitable[bool]]] = field(default_factory=dict)
+    web_app: web.Application | None = None
 
     async def close(self) -> None:
         for close in reversed(self.closers):
@@ -33,23 +38,29 @@ class Platforms:
                 log.exception("closing a platform failed")
 
 
-async def start_platforms(bot_app: App, settings: Settings, *, receive: bool = True,
-                          only: str | None = None) -> Platforms:
+async def start_platforms(
+    bot_app: App, settings: Settings, *, receive: bool = True, only: str | None = None
+) -> Platforms:
     """Connect every configured platform (or ``only`` one). With ``receive=False`` just the ports, for posting."""
     platforms = Platforms()
     if settings.slack_configured and only in (None, "slack"):
         if receive:
             from adapters.slack.app import build_slack_bot
-            from adapters.slack.server import connect_socket_mode, serve_http
+            from adapters.slack.server import connect_socket_mode, web_app
 
             slack = build_slack_bot(bot_app, settings)
             platforms.ports["slack"] = slack.port
             if settings.slack_app_token is not None:
                 handler = await connect_socket_mode(slack, settings.slack_app_token.get_secret_value())
                 platforms.closers.append(handler.close_async)
+                platforms.checks["slack"] = handler.client.is_connected
             else:
-                runner = await serve_http(slack, "0.0.0.0", settings.http_port)
-                platforms.closers.append(runner.cleanup)
+                platforms.web_app = web_app(slack, with_healthz=False)
+
+                async def http_ready() -> bool:
+                    return True
+
+                platforms.checks["slack"] = http_ready
         else:
             from adapters.slack.app import build_slack_port
 
@@ -57,9 +68,10 @@ async def start_platforms(bot_app: App, settings: Settings, *, receive: bool = T
     if settings.discord_configured and only in (None, "discord"):
         from adapters.discord.runner import start_discord
 
-        port, close = await start_discord(bot_app, settings, receive=receive)
+        port, close, ready = await start_discord(bot_app, settings, receive=receive)
         platforms.ports["discord"] = port
         platforms.closers.append(close)
+        platforms.checks["discord"] = ready
     return platforms
 
 
@@ -73,14 +85,18 @@ async def run_everything(bot_app: App, settings: Settings, stop: asyncio.Event |
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     platforms = await start_platforms(bot_app, settings)
+    app = platforms.web_app or web.Application()
+    add_ops_routes(app, bot_app, platforms.checks)
+    http = await serve(app, settings.http_host, settings.http_port)
     scheduler = Scheduler(bot_app.services, platforms.ports)
     scheduler.start()
-    log.info("studybot running", extra={"platforms": sorted(platforms.ports)})
+    log.info("studybot running", extra={"platforms": ",".join(sorted(platforms.ports)), "port": settings.http_port})
     try:
         await stop.wait()
     finally:
         log.info("stopping: finishing posts in flight")
         await scheduler.shutdown()
+        await http.cleanup()
         await platforms.close()
 
 

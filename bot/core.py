@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
+
+from sqlalchemy.exc import DBAPIError
 
 from bot.cards import parse_action
 from bot.commands.args import Args, split_arguments
@@ -14,6 +17,7 @@ from bot.commands.registry import Command, build_registry, resolve
 from bot.events import ButtonPressed, CommandInvoked, Event, ReactionAdded
 from bot.i18n import t
 from bot.interactions import grade, quiz_me, reaction, reveal_button
+from bot.logcontext import log_context
 from bot.messages import Kind, Message, Outcome, Reply
 from bot.ports import ChatPort, PlatformError
 from bot.services.directory import find_channel, find_tenant
@@ -39,6 +43,24 @@ class Core:
     async def handle(self, event: Event, port: ChatPort) -> Outcome:
         """Handle one inbound event and send its replies through ``port``. Never raises for a user's mistake or a
         duplicate delivery; an unexpected error is logged and answered with a short apology."""
+        origin = event.origin
+        kind = {CommandInvoked: "command", ReactionAdded: "reaction"}.get(type(event), "button")
+        metrics = self.services.metrics
+        started = time.perf_counter()
+        with log_context(platform=origin.platform, tenant=origin.tenant_id, channel=origin.channel_id,
+                         event_id=origin.event_id):
+            outcome, result = await self._handle(event, port)
+            name = event.name.strip().lstrip("/") if isinstance(event, CommandInvoked) else None
+            if result == "duplicate":
+                metrics.dedupe_hits.labels(origin.platform).inc()
+            elif name is not None:
+                command = self._command_name(event)  # type: ignore[arg-type]
+                metrics.commands.labels(command or "unknown", result).inc()
+            await self._deliver(Context(self.services, origin, port), event, outcome)
+            metrics.handler_seconds.labels(origin.platform, kind).observe(time.perf_counter() - started)
+        return outcome
+
+    async def _handle(self, event: Event, port: ChatPort) -> tuple[Outcome, str]:
         ctx = Context(self.services, event.origin, port)
         command: Command | None = None
         try:
@@ -56,16 +78,21 @@ class Core:
                 notice = self._take_notice(event)
                 if notice:
                     outcome.replies.insert(0, Reply(Message(Kind.INFO, body=f"⚠️ {notice}"), private=True))
+            return outcome, "ok"
         except DuplicateEvent:
-            log.info("duplicate event ignored", extra={"event_id": event.origin.event_id})
-            return Outcome()
+            log.info("duplicate event ignored")
+            return Outcome(), "duplicate"
         except UserError as exc:
-            outcome = Outcome().add(self.error_message(ctx, exc, command), private=True)
-        except Exception:
-            log.exception("handler failed", extra={"event_id": event.origin.event_id, "event": type(event).__name__})
-            outcome = Outcome().add(Message(Kind.ERROR, body=f"⚠️ {ctx.t('error.internal')}"), private=True)
-        await self._deliver(ctx, event, outcome)
-        return outcome
+            return Outcome().add(self.error_message(ctx, exc, command), private=True), "user_error"
+        except Exception as exc:
+            if isinstance(exc, DBAPIError):
+                self.services.metrics.database_errors.labels("handle").inc()
+            log.exception("handler failed", extra={"event": type(event).__name__})
+            return Outcome().add(Message(Kind.ERROR, body=f"⚠️ {ctx.t('error.internal')}"), private=True), "error"
+
+    def _command_name(self, event: CommandInvoked) -> str | None:
+        found = resolve(self.registry, event.name, event.text.split())
+        return found[0].name if found else None
 
     def _take_notice(self, event: CommandInvoked) -> str | None:
         """A pending notice for this channel's admins (e.g. posting was switched off), shown once."""

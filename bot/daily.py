@@ -64,8 +64,11 @@ def _take_over(session: Session, post: DailyPost, now: datetime) -> bool:
     return bool(result.rowcount)
 
 
-async def post_daily(services: Services, port: ChatPort, channel_id: int, question_day: date) -> PostResult:
-    """Post ``question_day``'s question to the channel, at most once whatever calls this and how often."""
+async def post_daily(
+    services: Services, port: ChatPort, channel_id: int, question_day: date, *, scheduled: bool = False
+) -> PostResult:
+    """Post ``question_day``'s question to the channel, at most once whatever calls this and how often.
+    ``scheduled`` posts (not ``/studybot post``) report how late they went out."""
     now = services.clock.now()
     with services.db.transaction() as session:
         channel = session.get(Channel, channel_id)
@@ -78,6 +81,8 @@ async def post_daily(services: Services, port: ChatPort, channel_id: int, questi
             return PostResult("no_questions", channel_id=channel_id)
         if not claim.new and (post.status == "sent" or not _take_over(session, post, now)):
             return PostResult("already", post, channel_id=channel_id)
+        if not claim.new:
+            services.metrics.retries.labels(tenant.platform).inc()
         found = services.catalog.text(post.deck_id, post.question_id, channel.language)
         deck = services.catalog.get(post.deck_id)
         if found is None or deck is None:
@@ -115,6 +120,9 @@ async def post_daily(services: Services, port: ChatPort, channel_id: int, questi
             session.add(fresh)
         post = session.get(DailyPost, post.id)
     lag = (now - channel_schedule(channel).slot_on(question_day)).total_seconds()
+    services.metrics.posts.labels(ref.platform, "sent").inc()
+    if scheduled:
+        services.metrics.scheduler_lag.labels(ref.platform).observe(max(0.0, lag))
     log.info(
         "daily question posted",
         extra={
@@ -208,7 +216,7 @@ async def post_due(
             return PostResult("no_platform", channel_id=item.channel_id)
         async with limits[item.platform]:
             try:
-                return await post_daily(services, port, item.channel_id, item.question_day)
+                return await post_daily(services, port, item.channel_id, item.question_day, scheduled=True)
             except Exception as exc:  # a bug or an outage for one channel must not stop the fan-out
                 log.exception("posting failed", extra={"channel": item.channel_id})
                 return PostResult("failed", error=f"{type(exc).__name__}: {exc}", channel_id=item.channel_id)

@@ -45,6 +45,8 @@ async def _reveal(ctx: Context, find_post, via: str) -> Outcome:
         if not first and via == "reaction":
             return Outcome()  # a repeated reaction gives nothing new
         card = reveal_card(found[1], actor.channel.language, post.id or 0, again=not first)
+    if first:
+        ctx.services.metrics.reveals.labels(ctx.origin.platform, via).inc()
     return Outcome().add(card, private=True)
 
 

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     default_timezone: str = Field(default="UTC", validation_alias="STUDYBOT_DEFAULT_TIMEZONE")
     selection_seed: str = Field(default="studybot", min_length=1, validation_alias="STUDYBOT_SEED")
     http_port: int = Field(default=3000, ge=1, le=65535, validation_alias="STUDYBOT_HTTP_PORT")
+    http_host: str = Field(default="0.0.0.0", validation_alias="STUDYBOT_HTTP_HOST")
+    log_format: Literal["text", "json"] = Field(default="text", validation_alias="STUDYBOT_LOG_FORMAT")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="STUDYBOT_LOG_LEVEL"
     )
@@ -112,6 +114,15 @@ class Settings(BaseSettings):
                 "must be sqlite:///PATH or postgresql+psycopg://USER@HOST/DB, for example sqlite:///studybot.db"
             )
         return value
+
+    def secrets(self) -> list[str]:
+        """Every configured secret value: the logs scrub them."""
+        values = [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token, self.slack_client_secret,
+                  self.discord_token]
+        found = [v.get_secret_value() for v in values if v is not None]
+        if "@" in self.database_url and ":" in self.database_url.split("@")[0].split("//")[-1]:
+            found.append(self.database_url.split("@")[0].split("//")[-1].split(":", 1)[1])
+        return found
 
     def extra_content_dirs(self) -> list[Path]:
         return [Path(p).expanduser() for p in self.content_dirs.split(",") if p.strip()]

@@ -147,7 +147,7 @@ class Scheduler:
         if day is None:
             return
         port = self.ports[tenant.platform]
-        await post_daily(self.services, port, channel_id, day)
+        await post_daily(self.services, port, channel_id, day, scheduled=True)
         await post_extras(self.services, self.ports, self.services.clock.now(), channel_id=channel_id)
 
     async def _fire_extras(self, channel_id: int) -> None:
@@ -159,7 +159,11 @@ class Scheduler:
         try:
             self.sync()
             await tick(self.services, self.ports, self.services.clock.now(), concurrency=self.concurrency)
-        except Exception:
+        except Exception as exc:
+            from sqlalchemy.exc import DBAPIError
+
+            if isinstance(exc, DBAPIError):
+                self.services.metrics.database_errors.labels("sweep").inc()
             log.exception("scheduler sweep failed")
 
 

@@ -21,6 +21,7 @@ from adapters.slack.translate import action_event, command_event, reaction_event
 from bot.bootstrap import App
 from bot.commands.registry import TOP_LEVEL
 from bot.lookups import overview
+from bot.metrics import Metrics
 from bot.ports import PlatformError
 from bot.settings import Settings
 
@@ -34,9 +35,16 @@ RATE_LIMIT_RETRIES = 3
 
 
 class LoggedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
-    """slack_sdk's 429 handler (waits Retry-After, then retries), logging each wait."""
+    """slack_sdk's 429 handler (waits Retry-After, then retries), logging and counting each wait."""
+
+    def __init__(self, *, max_retry_count: int, metrics: Metrics | None = None) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.metrics = metrics
 
     async def prepare_for_next_attempt_async(self, *, state, request, response=None, error=None) -> None:
+        if self.metrics is not None:
+            self.metrics.rate_limited.labels("slack").inc()
+            self.metrics.retries.labels("slack").inc()
         if response is not None:
             retry_after = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), ["?"])
             log.warning(
@@ -49,8 +57,8 @@ class LoggedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         await super().prepare_for_next_attempt_async(state=state, request=request, response=response, error=error)
 
 
-def retry_handlers() -> list[AsyncRetryHandler]:
-    return [LoggedRateLimitRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)]
+def retry_handlers(metrics: Metrics | None = None) -> list[AsyncRetryHandler]:
+    return [LoggedRateLimitRetryHandler(max_retry_count=RATE_LIMIT_RETRIES, metrics=metrics)]
 
 
 class SlackConfigError(Exception):
@@ -84,7 +92,7 @@ def _client_factory(
 
 def build_slack_port(bot_app: App, settings: Settings) -> SlackPort:
     """Just the port, for posting without receiving (``studybot tick``)."""
-    handlers = retry_handlers()
+    handlers = retry_handlers(bot_app.services.metrics)
     store = (
         build_stores(settings.slack_client_id or "", bot_app.db.engine)[0] if settings.slack_multi_workspace else None
     )
@@ -98,7 +106,7 @@ def build_slack_bot(bot_app: App, settings: Settings) -> SlackBot:
     """The Bolt app and the port, in single-workspace mode (bot token) or OAuth mode (client id and secret)."""
     if settings.slack_signing_secret is None:
         raise SlackConfigError("SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials)")
-    handlers = retry_handlers()
+    handlers = retry_handlers(bot_app.services.metrics)
     installation_store: ThreadedInstallationStore | None = None
     signing_secret = settings.slack_signing_secret.get_secret_value()
     if settings.slack_multi_workspace:

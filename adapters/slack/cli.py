@@ -28,7 +28,7 @@ def run(
     from adapters.cli import _bootstrap, _configure_logging, _fail, _settings
 
     settings = _settings()
-    _configure_logging(settings.log_level)
+    _configure_logging(settings.log_level, settings)
     if not settings.slack_configured or settings.slack_signing_secret is None:
         raise _fail(
             "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (and SLACK_APP_TOKEN for "

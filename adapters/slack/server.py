@@ -20,10 +20,11 @@ async def healthz(_request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
-def web_app(slack: SlackBot) -> web.Application:
+def web_app(slack: SlackBot, *, with_healthz: bool = True) -> web.Application:
     """Events API, interactivity and slash commands on /slack/events; the OAuth install flow when configured."""
     server = AsyncSlackAppServer(port=0, path=EVENTS_PATH, app=slack.bolt)
-    server.web_app.router.add_get("/healthz", healthz)
+    if with_healthz:
+        server.web_app.router.add_get("/healthz", healthz)
     return server.web_app
 
 

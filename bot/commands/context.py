@@ -16,6 +16,7 @@ from bot.commands.errors import DuplicateEvent
 from bot.content.loader import Catalog
 from bot.events import Origin
 from bot.i18n import t
+from bot.metrics import Metrics
 from bot.ports import ChatPort
 from bot.services.directory import Actor, ChannelDefaults, ensure_actor, find_channel, find_tenant
 from bot.services.events_log import first_delivery
@@ -33,6 +34,7 @@ class Services:
     seed: str
     rng: random.Random = field(default_factory=random.Random)
     schedule_listeners: list[Callable[[int], None]] = field(default_factory=list)
+    metrics: Metrics = field(default_factory=Metrics)
 
     def schedule_changed(self, channel_id: int) -> None:
         """Tell whoever keeps timetables (the scheduler) that a channel's schedule changed."""

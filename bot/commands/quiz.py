@@ -77,6 +77,8 @@ async def answer(ctx: Context, quiz_id: str, position: str, option: str) -> Outc
         card = graded_card(
             item, row.language, label, row.id or 0, pos, len(quizzes.items_of(row)), graded.chosen, graded.points
         )
+    if graded.first_answer:
+        ctx.services.metrics.quiz_answers.labels(ctx.origin.platform, "correct" if graded.correct else "wrong").inc()
     return Outcome().add(card, private=True, edit=True)
 
 

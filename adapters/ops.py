@@ -1,0 +1,67 @@
+"""The operations endpoints: ``/healthz`` (alive), ``/readyz`` (database and platforms) and ``/metrics``.
+
+They share one aiohttp application with Slack's HTTP mode when that runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy import text
+
+from bot.bootstrap import App
+
+log = logging.getLogger(__name__)
+
+ReadyCheck = Callable[[], Awaitable[bool]]
+CHECK_TIMEOUT = 3.0
+
+
+async def database_ready(bot_app: App) -> bool:
+    def ping() -> bool:
+        with bot_app.db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+
+    try:
+        return await asyncio.to_thread(ping)
+    except Exception:
+        bot_app.services.metrics.database_errors.labels("readyz").inc()
+        log.warning("database not reachable", exc_info=True)
+        return False
+
+
+def add_ops_routes(web_app: web.Application, bot_app: App, checks: Mapping[str, ReadyCheck]) -> None:
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    async def readyz(_request: web.Request) -> web.Response:
+        results: dict[str, bool] = {"database": await database_ready(bot_app)}
+        for name, check in checks.items():
+            try:
+                results[name] = bool(await asyncio.wait_for(check(), CHECK_TIMEOUT))
+            except Exception:
+                results[name] = False
+        ready = all(results.values())
+        body = json.dumps({"ready": ready, "checks": results})
+        return web.Response(text=body, status=200 if ready else 503, content_type="application/json")
+
+    async def metrics(_request: web.Request) -> web.Response:
+        return web.Response(body=bot_app.services.metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/readyz", readyz)
+    web_app.router.add_get("/metrics", metrics)
+
+
+async def serve(web_app: web.Application, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    log.info("http server listening", extra={"host": host, "port": port})
+    return runner
