@@ -316,6 +316,10 @@ from adapters.slack.cli import slack_app  # noqa: E402  (light: imports slack li
 
 app.add_typer(slack_app, name="slack")
 
+from adapters.discord.cli import discord_app  # noqa: E402  (light: imports discord.py only when run)
+
+app.add_typer(discord_app, name="discord")
+
 
 def main() -> None:
     app()
