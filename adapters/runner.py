@@ -68,10 +68,15 @@ async def start_platforms(
     if settings.discord_configured and only in (None, "discord"):
         from adapters.discord.runner import start_discord
 
-        port, close, ready = await start_discord(bot_app, settings, receive=receive)
+        port, close = await start_discord(bot_app, settings, receive=receive)
         platforms.ports["discord"] = port
         platforms.closers.append(close)
-        platforms.checks["discord"] = ready
+        client = getattr(port, "client", None)
+
+        async def discord_ready() -> bool:
+            return bool(client is not None and client.is_ready() and not client.is_closed())
+
+        platforms.checks["discord"] = discord_ready
     return platforms
 
 

@@ -79,9 +79,11 @@ async def post_daily(
         post = claim.post
         if post is None:
             return PostResult("no_questions", channel_id=channel_id)
+        previous_claim = post.claimed_at
         if not claim.new and (post.status == "sent" or not _take_over(session, post, now)):
             return PostResult("already", post, channel_id=channel_id)
-        if not claim.new:
+        retaken = not claim.new
+        if retaken:
             services.metrics.retries.labels(tenant.platform).inc()
         found = services.catalog.text(post.deck_id, post.question_id, channel.language)
         deck = services.catalog.get(post.deck_id)
@@ -100,9 +102,15 @@ async def post_daily(
             channel.reveal_emoji,
         )
         ref = ChannelRef(tenant.platform, tenant.external_id, channel.external_id)
+    key = f"studybot-post-{post.id}"
     try:
-        message_id = await port.post(ref, card)
+        message_id = await _recover(port, ref, key, previous_claim) if retaken else None
+        if message_id is not None:
+            log.info("daily post found on the platform: recorded, not posted again", extra={"channel": ref.channel_id})
+        else:
+            message_id = await port.post(ref, card, key=key)
     except PlatformError as exc:
+        services.metrics.posts.labels(ref.platform, "failed").inc()
         log.warning(
             "daily post failed",
             extra={"platform": ref.platform, "tenant": ref.tenant_id, "channel": ref.channel_id, "error": str(exc)},
@@ -133,6 +141,18 @@ async def post_daily(
         },
     )
     return PostResult("posted", post, channel_id=channel_id)
+
+
+async def _recover(port: ChatPort, ref: ChannelRef, key: str, since: datetime) -> str | None:
+    """The id of a keyed post that already went out (sent, then the process died before recording it), if the
+    platform can tell; else None and the post is sent (again)."""
+    finder = getattr(port, "find_post", None)
+    if finder is None:
+        return None
+    try:
+        return await finder(ref, key, since - timedelta(minutes=1))
+    except PlatformError:
+        return None
 
 
 def _count_permanent_failure(session: Session, channel_id: int) -> None:

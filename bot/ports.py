@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from bot.events import Origin
@@ -34,12 +35,22 @@ class PlatformError(Exception):
         self.retry_after = retry_after
 
 
+class FindsPosts(Protocol):
+    """Optional: platforms that can tell whether a keyed post already went out (Slack message metadata). After a
+    crash between sending and recording a post, the retry asks first instead of posting twice."""
+
+    async def find_post(self, channel: ChannelRef, key: str, since: datetime) -> str | None: ...
+
+
 class ChatPort(Protocol):
     platform: str
     capabilities: Capabilities
 
-    async def post(self, channel: ChannelRef, message: Message, *, thread: str | None = None) -> str:
-        """Post to a channel (in the thread of message ``thread`` when given); returns the platform's message id."""
+    async def post(
+        self, channel: ChannelRef, message: Message, *, thread: str | None = None, key: str | None = None
+    ) -> str:
+        """Post to a channel (in the thread of message ``thread`` when given); returns the platform's message id.
+        ``key`` marks the message so that ``find_post`` can recognise it later."""
         ...
 
     async def reply(self, origin: Origin, message: Message, *, private: bool) -> None:

@@ -88,14 +88,19 @@ class Scheduler:
         log.info("scheduler started", extra={"jobs": len(self._aps.get_jobs())})
 
     async def shutdown(self, timeout: float = 30.0) -> None:
-        """Stop firing new jobs and let the posts in flight finish (or time out: their claims are retried)."""
+        """Stop firing new jobs and let the posts in flight finish (claims left by any still unfinished after
+        ``timeout`` are taken over by the next start once their lease runs out).
+
+        APScheduler's own shutdown cancels running coroutine jobs, so it comes last."""
         if self._on_schedule_change in self.services.schedule_listeners:
             self.services.schedule_listeners.remove(self._on_schedule_change)
         if self._aps.running:
-            self._aps.shutdown(wait=False)
+            self._aps.pause()
         pending = [task for task in self._in_flight if not task.done()]
         if pending:
             await asyncio.wait(pending, timeout=timeout)
+        if self._aps.running:
+            self._aps.shutdown(wait=False)
 
     def sync(self) -> None:
         """Make the jobs match the enabled channels in the database."""

@@ -23,20 +23,37 @@ PG_URL = os.environ.get("STUDYBOT_TEST_DATABASE_URL")
 START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)  # a Monday
 
 
-def reset_postgres(url: str) -> None:
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+def _schema() -> str:
+    """A schema of this test process's own, so that concurrent runs on one database never meet."""
+    return f"studybot_test_{os.getpid()}"
+
+
+def reset_postgres(url: str) -> str:
+    """Empty this process's schema and return ``url`` pointed at it (through the connection's search_path)."""
+    base = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    schema = _schema()
+    engine = create_engine(base)
     with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
     engine.dispose()
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}options=-csearch_path%3D{schema}"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if PG_URL:
+        engine = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {_schema()} CASCADE"))
+        engine.dispose()
 
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
     """A fresh, empty database: PostgreSQL when configured for this run, else a SQLite file."""
     if PG_URL:
-        reset_postgres(PG_URL)
-        return PG_URL
+        return reset_postgres(PG_URL)
     return f"sqlite:///{tmp_path / 'test.db'}"
 
 

@@ -128,8 +128,9 @@ class SlackClient:
         channel: str = "C1",
         ephemeral: bool = False,
         action_id: str = "sb-0",
+        n: int | None = None,
     ) -> tuple[int, str]:
-        n = next(_ids)
+        n = n if n is not None else next(_ids)
         payload = {
             "type": "block_actions",
             "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},

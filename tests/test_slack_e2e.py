@@ -386,3 +386,23 @@ async def test_stats_uploads_the_heatmap_and_reminders_go_by_direct_message(rig:
     await tick(rig.app.services, {"slack": rig.bot.port}, later)
     direct = [c for c in rig.fake.of("chat.postMessage") if c.args["channel"] == "U2"]
     assert len(direct) == 1 and "due for review" in block_text(direct[0].args["blocks"])
+
+
+async def test_every_event_delivered_four_times_has_one_effect(rig: Rig) -> None:
+    """Events API retries (same event_id, X-Slack-Retry-Num 1-3) and a repeated interaction payload."""
+    ts = await post_daily(rig)
+    for attempt in range(4):
+        headers = {"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": "http_timeout"} if attempt else None
+        status, _ = await rig.slack.react(ts, user="U7", event_id="EvFOUR", headers=headers)
+        assert status == 200
+    reveal = dict(buttons(rig.fake.of("chat.postMessage")[-1].args["blocks"]))["Reveal answer"]
+    before = len(rig.fake.responses)
+    for _ in range(4):
+        status, _ = await rig.slack.click(reveal, message_ts=ts, user="U8", n=424242)
+        assert status == 200
+    await asyncio.sleep(0.5)
+    await rig.fake.wait_for(lambda: rig.fake.of("chat.postEphemeral"))
+    assert len(rig.fake.of("chat.postEphemeral")) == 1  # the reaction, once
+    assert len(rig.fake.responses) == before + 1  # the button, once
+    counts = row_counts(rig.app.db)
+    assert counts["reveals"] == 2 and counts["participations"] == 2 and counts["points_ledger"] == 2

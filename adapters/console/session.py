@@ -66,7 +66,9 @@ class ConsolePort:
             self.latest_with_buttons = _Shown(message_id, message.buttons)
         return message_id
 
-    async def post(self, channel: ChannelRef, message: Message, *, thread: str | None = None) -> str:
+    async def post(
+        self, channel: ChannelRef, message: Message, *, thread: str | None = None, key: str | None = None
+    ) -> str:
         self.sent.append(("thread" if thread else "post", message))
         message_id = self._show(message, private=False)
         if message.kind == "question":

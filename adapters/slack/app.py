@@ -27,8 +27,10 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-BOT_SCOPES = ("chat:write", "chat:write.public", "commands", "files:write", "im:write", "reactions:read",
-              "users:read")
+BOT_SCOPES = (
+    "channels:history", "chat:write", "chat:write.public", "commands", "files:write", "groups:history", "im:write",
+    "reactions:read", "users:read",
+)
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 RATE_LIMIT_RETRIES = 3

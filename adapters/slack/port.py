@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -36,6 +37,8 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 
+POST_EVENT_TYPE = "studybot_daily_post"
+
 ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
 
 
@@ -55,19 +58,42 @@ class SlackPort:
         self._client_for = client_for
         self._retry_handlers = retry_handlers
 
-    async def post(self, channel: ChannelRef, message: Message, *, thread: str | None = None) -> str:
+    async def post(
+        self, channel: ChannelRef, message: Message, *, thread: str | None = None, key: str | None = None
+    ) -> str:
         client = await self._client_for(channel.tenant_id)
         first_ts: str | None = None
+        metadata = {"event_type": POST_EVENT_TYPE, "event_payload": {"key": key}} if key else None
         try:
             for part in messages(message):
                 response = await client.chat_postMessage(
-                    channel=channel.channel_id, blocks=part, text=fallback_text(message), thread_ts=first_ts or thread
+                    channel=channel.channel_id,
+                    blocks=part,
+                    text=fallback_text(message),
+                    thread_ts=first_ts or thread,
+                    metadata=metadata if first_ts is None else None,
                 )
                 first_ts = first_ts or str(response["ts"])
         except SlackApiError as exc:
             raise platform_error(exc) from exc
         assert first_ts is not None
         return first_ts
+
+    async def find_post(self, channel: ChannelRef, key: str, since: datetime) -> str | None:
+        """A message posted with ``key`` in its metadata since ``since`` (conversations.history), if any."""
+        client = await self._client_for(channel.tenant_id)
+        try:
+            response = await client.conversations_history(
+                channel=channel.channel_id, oldest=f"{since.timestamp():.6f}", include_all_metadata=True, limit=200
+            )
+        except SlackApiError as exc:
+            raise platform_error(exc) from exc
+        for item in response.get("messages") or []:
+            metadata = item.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == POST_EVENT_TYPE and payload.get("key") == key:
+                return str(item["ts"])
+        return None
 
     async def reply(self, origin: Origin, message: Message, *, private: bool) -> None:
         handle: ReplyHandle = origin.reply_handle

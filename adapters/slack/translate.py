@@ -79,7 +79,7 @@ def action_event(body: dict[str, Any], *, is_admin: bool) -> ButtonPressed | Non
         channel_name=(body.get("channel") or {}).get("name") or "",
         tenant_name=(body.get("team") or {}).get("domain") or "",
         is_admin=is_admin,
-        event_id=f"act:{body.get('trigger_id')}:{action.get('action_ts')}" if body.get("trigger_id") else None,
+        event_id=f"act:{body.get('trigger_id')}" if body.get("trigger_id") else None,  # one per interaction
         reply_handle=ReplyHandle(
             team_id, channel_id, user.get("id") or "", body.get("response_url"), bool(container.get("is_ephemeral"))
         ),

@@ -35,6 +35,9 @@ class FakeSlack:
     retry_after: int = 1
     delay: float = 0.0  # seconds every Web API call takes
     uploads: list[bytes] = field(default_factory=list)
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages posted
+    real_ts: bool = False  # message ts from the wall clock (for conversations.history's oldest)
+    ignore_oldest: bool = False  # for bots on a simulated clock, whose "oldest" is not the wall clock
     failing: dict[str, str] = field(default_factory=dict)  # method -> Slack error code to answer with
     failing_channels: dict[str, str] = field(default_factory=dict)  # channel -> error code for posts there
     limited_channels: dict[str, int] = field(default_factory=dict)  # channel -> how many 429s still to answer
@@ -106,12 +109,18 @@ class FakeSlack:
                 "is_enterprise_install": False,
             }
         if method == "chat.postMessage":
-            return {
-                "ok": True,
-                "channel": args.get("channel"),
-                "ts": f"1700000000.{next(self._ts):06d}",
-                "message": {"text": args.get("text")},
-            }
+            ts = f"{time.time():.6f}" if self.real_ts else f"1700000000.{next(self._ts):06d}"
+            metadata = args.get("metadata")
+            if isinstance(metadata, str):
+                metadata = json.loads(metadata)
+            self.history.setdefault(args.get("channel"), []).append(
+                {"ts": ts, "text": args.get("text"), "metadata": metadata}
+            )
+            return {"ok": True, "channel": args.get("channel"), "ts": ts, "message": {"text": args.get("text")}}
+        if method == "conversations.history":
+            oldest = 0.0 if self.ignore_oldest else float(args.get("oldest") or 0)
+            found = [m for m in self.history.get(args.get("channel"), []) if float(m["ts"]) >= oldest]
+            return {"ok": True, "messages": list(reversed(found)), "has_more": False}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000001.{next(self._ts):06d}"}
         if method == "chat.update":
