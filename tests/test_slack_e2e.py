@@ -406,3 +406,74 @@ async def test_every_event_delivered_four_times_has_one_effect(rig: Rig) -> None
     assert len(rig.fake.responses) == before + 1  # the button, once
     counts = row_counts(rig.app.db)
     assert counts["reveals"] == 2 and counts["participations"] == 2 and counts["points_ledger"] == 2
+
+
+async def test_socket_mode_commands_and_events(database_url: str, clock: ManualClock) -> None:
+    """Socket Mode against a fake websocket: no public URL; envelopes are acked and handled like HTTP requests."""
+    from adapters.slack.server import connect_socket_mode
+
+    fake = await FakeSlack(admins={"UADMIN"}).start()
+    overrides = {
+        "slack_bot_token": "xoxb-T1-token",
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_app_token": "xapp-1-A1-test",
+        "slack_api_url": fake.api_url,
+    }
+    app = make_app(database_url, clock, **overrides)
+    bot = build_slack_bot(app, Settings(database_url=database_url, **overrides))  # type: ignore[arg-type]
+    handler = await connect_socket_mode(bot, "xapp-1-A1-test")
+    try:
+        await fake.wait_for(lambda: fake.sockets)
+        assert await handler.client.is_connected()
+        assert fake.of("apps.connections.open")[0].token == "xapp-1-A1-test"
+        command = {
+            "team_id": "T1",
+            "team_domain": "t1",
+            "channel_id": "C1",
+            "channel_name": "study",
+            "user_id": "UADMIN",
+            "user_name": "admin",
+            "command": "/studybot",
+            "text": "schedule 09:00 UTC daily",
+            "response_url": fake.response_url("s1"),
+            "trigger_id": "t.s1",
+        }
+        envelope = await fake.send_envelope("slash_commands", command)
+        await fake.wait_for(lambda: envelope in fake.acks and fake.responses)
+        assert "Daily question at 09:00" in block_text(fake.responses[-1][1]["blocks"])
+        post = {**command, "text": "post", "trigger_id": "t.s2", "response_url": fake.response_url("s2")}
+        await fake.send_envelope("slash_commands", post)
+        await fake.wait_for(lambda: fake.of("chat.postMessage"))
+        ts = _last_post_ts_of(app)
+        event = {
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": "EvSOCK1",
+            "event": {
+                "type": "reaction_added",
+                "user": "U2",
+                "reaction": "eyes",
+                "item": {"type": "message", "channel": "C1", "ts": ts},
+                "event_ts": "1.0",
+            },
+        }
+        for _ in range(2):  # delivered twice: one reveal
+            await fake.send_envelope("events_api", event)
+        await fake.wait_for(lambda: fake.of("chat.postEphemeral"))
+        await asyncio.sleep(0.3)
+        assert len(fake.of("chat.postEphemeral")) == 1
+        assert len(fake.acks) == 4
+    finally:
+        await handler.close_async()
+        app.close()
+        await fake.stop()
+
+
+def _last_post_ts_of(app: App) -> str:
+    from sqlmodel import select
+
+    from bot.storage.models import DailyPost
+
+    with app.db.transaction() as s:
+        return s.exec(select(DailyPost.message_id)).first()  # type: ignore[return-value]

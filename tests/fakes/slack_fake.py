@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 
 @dataclass
@@ -38,6 +38,8 @@ class FakeSlack:
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages posted
     real_ts: bool = False  # message ts from the wall clock (for conversations.history's oldest)
     ignore_oldest: bool = False  # for bots on a simulated clock, whose "oldest" is not the wall clock
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    acks: list[str] = field(default_factory=list)
     failing: dict[str, str] = field(default_factory=dict)  # method -> Slack error code to answer with
     failing_channels: dict[str, str] = field(default_factory=dict)  # channel -> error code for posts there
     limited_channels: dict[str, int] = field(default_factory=dict)  # channel -> how many 429s still to answer
@@ -89,8 +91,9 @@ class FakeSlack:
         channel = args.get("channel")
         if channel in self.limited_channels and self.limited_channels[channel] > 0:
             self.limited_channels[channel] -= 1
-            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
-                                     headers={"Retry-After": str(self.retry_after)})
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(self.retry_after)}
+            )
         if channel in self.failing_channels:
             return web.json_response({"ok": False, "error": self.failing_channels[channel]})
         return web.json_response(self._answer(method, args, token))
@@ -139,11 +142,32 @@ class FakeSlack:
             }
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V1"}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
         if method == "files.getUploadURLExternal":
             return {"ok": True, "upload_url": f"http://127.0.0.1:{self.port}/upload/F1", "file_id": "F1"}
         if method == "files.completeUploadExternal":
             return {"ok": True, "files": [{"id": "F1", "title": args.get("files", "")}]}
         return {"ok": True}
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: a websocket that says hello, carries envelopes to the app and takes its acks."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}}))
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                data = json.loads(message.data)
+                if "envelope_id" in data:
+                    self.acks.append(data["envelope_id"])
+        return ws
+
+    async def send_envelope(self, kind: str, payload: dict[str, Any]) -> str:
+        envelope_id = f"env-{next(self._ts)}"
+        body = {"envelope_id": envelope_id, "type": kind, "payload": payload, "accepts_response_payload": False}
+        await self.sockets[-1].send_str(json.dumps(body))
+        return envelope_id
 
     async def _upload(self, request: web.Request) -> web.Response:
         self.uploads.append(await request.read())
@@ -159,6 +183,7 @@ class FakeSlack:
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/respond/{key}", self._respond)
         app.router.add_post("/upload/{file}", self._upload)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -167,5 +192,7 @@ class FakeSlack:
         return self
 
     async def stop(self) -> None:
+        for ws in self.sockets:
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
