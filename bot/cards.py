@@ -8,6 +8,7 @@ from bot.content.loader import Deck
 from bot.content.schema import Question, QuestionText, QuizItem
 from bot.i18n import t
 from bot.messages import Button, Field, Kind, Message, Style
+from bot.services.standings import TeamStanding, UserStanding
 
 LETTERS = "ABCDE"
 
@@ -121,3 +122,33 @@ def result_card(language: str, correct: int, total: int, points: int) -> Message
     if total and correct == total:
         body += "\n" + t(language, "quiz.result.perfect")
     return Message(kind=Kind.QUIZ_RESULT, title=f"🎯 {t(language, 'quiz.result.title')}", body=body)
+
+
+MEDALS = ("🥇 ", "🥈 ", "🥉 ")
+
+
+def _medal(rank_index: int) -> str:
+    return MEDALS[rank_index] if rank_index < len(MEDALS) else ""
+
+
+def user_standing_lines(language: str, rows: list[UserStanding]) -> list[str]:
+    return [
+        _medal(i) + t(language, "leaderboard.user_line", rank=i + 1, name=r.name, points=r.points)
+        for i, r in enumerate(rows)
+    ]
+
+
+def team_standing_lines(language: str, rows: list[TeamStanding]) -> list[str]:
+    return [
+        _medal(i)
+        + t(
+            language,
+            "leaderboard.team_line",
+            rank=i + 1,
+            name=r.name,
+            score=f"{r.score:.1f}",
+            members=r.members,
+            total=r.total,
+        )
+        for i, r in enumerate(rows)
+    ]

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
-from bot.cards import question_card
+from bot.cards import question_card, team_standing_lines, user_standing_lines
 from bot.commands.context import Services
 from bot.i18n import t
 from bot.messages import Kind, Message
@@ -341,19 +341,7 @@ def weekly_leaderboard(services: Services, channel: Channel, tenant: Tenant, tod
     with services.db.transaction() as session:
         users = standings.user_leaderboard(session, tenant.id or 0, start, until=end)
         teams = standings.team_leaderboard(session, tenant.id or 0, start, until=end)
-    lines = [t(lang, "leaderboard.user_line", rank=i + 1, name=u.name, points=u.points) for i, u in enumerate(users)]
-    team_lines = [
-        t(
-            lang,
-            "leaderboard.team_line",
-            rank=i + 1,
-            name=r.name,
-            score=f"{r.score:.1f}",
-            members=r.members,
-            total=r.total,
-        )
-        for i, r in enumerate(teams)
-    ]
+    lines, team_lines = user_standing_lines(lang, users), team_standing_lines(lang, teams)
     body = "\n".join(lines) or t(lang, "leaderboard.empty")
     if team_lines:
         body += "\n\n" + "\n".join(team_lines)

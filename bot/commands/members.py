@@ -6,6 +6,7 @@ import re
 
 from sqlmodel import Session, select
 
+from bot.cards import team_standing_lines, user_standing_lines
 from bot.commands.args import Args
 from bot.commands.context import Context
 from bot.commands.errors import UserError
@@ -79,28 +80,12 @@ async def leaderboard(ctx: Context, args: Args) -> Outcome:
         lang, tenant_id = actor.channel.language, actor.tenant.id or 0
         since = standings.period_start(period, ctx.now, actor.channel.timezone)
         if scope == "users":
-            rows = standings.user_leaderboard(session, tenant_id, since)
-            lines = [
-                t(lang, "leaderboard.user_line", rank=i + 1, name=r.name, points=r.points) for i, r in enumerate(rows)
-            ]
+            lines = user_standing_lines(lang, standings.user_leaderboard(session, tenant_id, since))
             footer = None
         else:
-            team_rows = standings.team_leaderboard(session, tenant_id, since)
-            lines = [
-                t(
-                    lang,
-                    "leaderboard.team_line",
-                    rank=i + 1,
-                    name=r.name,
-                    score=f"{r.score:.1f}",
-                    members=r.members,
-                    total=r.total,
-                )
-                for i, r in enumerate(team_rows)
-            ]
+            lines = team_standing_lines(lang, standings.team_leaderboard(session, tenant_id, since))
             footer = t(lang, "leaderboard.team_rule")
-    medals = {0: "🥇 ", 1: "🥈 ", 2: "🥉 "}
-    body = "\n".join(medals.get(i, "") + line for i, line in enumerate(lines)) or t(lang, "leaderboard.empty")
+    body = "\n".join(lines) or t(lang, "leaderboard.empty")
     title = t(
         lang,
         "leaderboard.title",
