@@ -50,6 +50,7 @@ async def start_platforms(
 
             slack = build_slack_bot(bot_app, settings)
             platforms.ports["slack"] = slack.port
+            platforms.closers.append(slack.close)
             if settings.slack_app_token is not None:
                 handler = await connect_socket_mode(slack, settings.slack_app_token.get_secret_value())
                 platforms.closers.append(handler.close_async)

@@ -63,6 +63,7 @@ async def _rig(database_url: str, clock: ManualClock, *, multi: bool = False) ->
     async with aiohttp.ClientSession() as session:
         yield Rig(fake, SlackClient(f"{base}/slack/events", fake.response_url, session), app, bot, base)
     await runner.cleanup()
+    await bot.close()
     await fake.stop()
     app.close()
 
@@ -466,6 +467,7 @@ async def test_socket_mode_commands_and_events(database_url: str, clock: ManualC
         assert len(fake.acks) == 4
     finally:
         await handler.close_async()
+        await bot.close()
         app.close()
         await fake.stop()
 

@@ -6,6 +6,7 @@ import asyncio
 import threading
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
@@ -20,6 +21,7 @@ from bot.storage.models import DailyPost, Participation
 from tests.conftest import Harness, make_app
 
 
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
 def test_migrations_match_the_models(database_url: str) -> None:
     db = Database(database_url)
     upgrade(db)

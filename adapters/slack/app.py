@@ -18,6 +18,7 @@ from adapters.slack.port import ClientFor, SlackPort
 from adapters.slack.render import ACTION_PREFIX
 from adapters.slack.stores import ThreadedInstallationStore, build_stores
 from adapters.slack.translate import action_event, command_event, reaction_event
+from adapters.worker import CoreWorkers
 from bot.bootstrap import App
 from bot.commands.registry import TOP_LEVEL
 from bot.lookups import overview
@@ -34,6 +35,8 @@ BOT_SCOPES = (
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 RATE_LIMIT_RETRIES = 3
+#: Worker loops that run the core for Slack events (the serving loop only acks).
+WORKER_LOOPS = 4
 
 
 class LoggedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
@@ -72,6 +75,12 @@ class SlackBot:
     bolt: AsyncApp
     port: SlackPort
     installation_store: ThreadedInstallationStore | None
+    workers: CoreWorkers
+
+    async def close(self) -> None:
+        """Let the events being handled finish, then stop the worker loops."""
+        await self.workers.drain()
+        self.workers.stop()
 
 
 def _client_factory(
@@ -136,18 +145,24 @@ def build_slack_bot(bot_app: App, settings: Settings) -> SlackBot:
             "(OAuth install into several workspaces)"
         )
     port = SlackPort(client_for, handlers)
-    register_listeners(bolt, bot_app, port)
-    return SlackBot(bolt, port, installation_store)
+    workers = CoreWorkers(WORKER_LOOPS, name="slack-worker")
+    register_listeners(bolt, bot_app, port, workers)
+    return SlackBot(bolt, port, installation_store, workers)
 
 
-def register_listeners(bolt: AsyncApp, bot_app: App, port: SlackPort) -> None:
+def register_listeners(bolt: AsyncApp, bot_app: App, port: SlackPort, workers: CoreWorkers) -> None:
+    """Every listener acks at once (Bolt acks events by itself) and hands the work to a worker loop."""
     admins = AdminCache()
     core = bot_app.core
 
     async def on_command(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        is_admin = await admins.is_admin(client, body.get("team_id") or "", body.get("user_id") or "")
-        await core.handle(command_event(body, is_admin=is_admin), port)
+
+        async def work() -> None:
+            is_admin = await admins.is_admin(client, body.get("team_id") or "", body.get("user_id") or "")
+            await core.handle(command_event(body, is_admin=is_admin), port)
+
+        workers.submit(work())
 
     for name in TOP_LEVEL:
         bolt.command(f"/{name}")(on_command)
@@ -156,16 +171,20 @@ def register_listeners(bolt: AsyncApp, bot_app: App, port: SlackPort) -> None:
     async def on_reaction(body: dict[str, Any]) -> None:
         event = reaction_event(body)
         if event is not None:
-            await core.handle(event, port)
+            workers.submit(core.handle(event, port))
 
     @bolt.action(re.compile(f"^{ACTION_PREFIX}"))
     async def on_button(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        team_id = (body.get("team") or {}).get("id") or ""
-        is_admin = await admins.is_admin(client, team_id, (body.get("user") or {}).get("id") or "")
-        event = action_event(body, is_admin=is_admin)
-        if event is not None:
-            await core.handle(event, port)
+
+        async def work() -> None:
+            team_id = (body.get("team") or {}).get("id") or ""
+            is_admin = await admins.is_admin(client, team_id, (body.get("user") or {}).get("id") or "")
+            event = action_event(body, is_admin=is_admin)
+            if event is not None:
+                await core.handle(event, port)
+
+        workers.submit(work())
 
     @bolt.event("app_home_opened")
     async def on_home(body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -175,7 +194,11 @@ def register_listeners(bolt: AsyncApp, bot_app: App, port: SlackPort) -> None:
 
         team_id = body.get("team_id") or ""
         origin = Origin("slack", team_id, "", event.get("user") or "")
-        await port.publish_home(team_id, event.get("user") or "", overview(bot_app.services, origin))
+
+        async def work() -> None:
+            await port.publish_home(team_id, event.get("user") or "", overview(bot_app.services, origin))
+
+        workers.submit(work())
 
     @bolt.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:

@@ -68,6 +68,7 @@ async def _serve(bot_app, settings, *, http: bool, host: str, port: int) -> None
             await stop.wait()
         finally:
             await handler.close_async()
+    await slack.close()
     log.info("slack stopped")
 
 

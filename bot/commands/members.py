@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from bot.cards import team_standing_lines, user_standing_lines
@@ -28,11 +29,13 @@ def resolve_member(session: Session, tenant_id: int, value: str) -> User:
             select(User).where(User.tenant_id == tenant_id, User.external_id == mention.group(1))
         ).first()
     else:
-        name = value.removeprefix("@").casefold()
-        candidates = session.exec(select(User).where(User.tenant_id == tenant_id)).all()
-        user = next((u for u in candidates if u.external_id.casefold() == name), None) or next(
-            (u for u in candidates if u.display_name.casefold() == name), None
-        )
+        name = value.removeprefix("@")
+        user = session.exec(select(User).where(User.tenant_id == tenant_id, User.external_id == name)).first()
+        if user is None:  # by display name, case-insensitively (an expression index serves this lookup)
+            user = session.exec(
+                select(User).where(User.tenant_id == tenant_id, func.lower(User.display_name) == name.lower())
+                .order_by(User.id).limit(1)
+            ).first()
     if user is None:
         raise UserError("error.unknown_user", value=value[:60])
     return user

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -50,7 +50,10 @@ class Channel(SQLModel, table=True):
 
 class User(SQLModel, table=True):
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("tenant_id", "external_id", name="uq_user_tenant_external"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "external_id", name="uq_user_tenant_external"),
+        Index("ix_user_tenant_lower_name", "tenant_id", text("lower(display_name)")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id", index=True)
