@@ -64,12 +64,19 @@ def _take_over(session: Session, post: DailyPost, now: datetime) -> bool:
     return bool(result.rowcount)
 
 
-async def post_daily(
-    services: Services, port: ChatPort, channel_id: int, question_day: date, *, scheduled: bool = False
-) -> PostResult:
-    """Post ``question_day``'s question to the channel, at most once whatever calls this and how often.
-    ``scheduled`` posts (not ``/studybot post``) report how late they went out."""
-    now = services.clock.now()
+@dataclass(frozen=True)
+class _Ready:
+    """A claimed post, ready to send."""
+
+    post: DailyPost
+    channel: Channel
+    ref: ChannelRef
+    card: Message
+    retaken: bool
+    previous_claim: datetime
+
+
+def _prepare(services: Services, channel_id: int, question_day: date, now: datetime) -> _Ready | PostResult:
     with services.db.transaction() as session:
         channel = session.get(Channel, channel_id)
         tenant = session.get(Tenant, channel.tenant_id) if channel else None
@@ -82,8 +89,7 @@ async def post_daily(
         previous_claim = post.claimed_at
         if not claim.new and (post.status == "sent" or not _take_over(session, post, now)):
             return PostResult("already", post, channel_id=channel_id)
-        retaken = not claim.new
-        if retaken:
+        if not claim.new:
             services.metrics.retries.labels(tenant.platform).inc()
         found = services.catalog.text(post.deck_id, post.question_id, channel.language)
         deck = services.catalog.get(post.deck_id)
@@ -97,37 +103,61 @@ async def post_daily(
             side,
             channel.language,
             post.id,
-            post.seq,
-            question_day,  # type: ignore[arg-type]
+            post.seq,  # type: ignore[arg-type]
+            question_day,
             channel.reveal_emoji,
         )
         ref = ChannelRef(tenant.platform, tenant.external_id, channel.external_id)
+        return _Ready(post, channel, ref, card, not claim.new, previous_claim)
+
+
+def _record_failure(services: Services, post_id: int, channel_id: int, exc: PlatformError) -> None:
+    with services.db.transaction() as session:
+        posting.mark_failed(session, post_id, str(exc))
+        if exc.permanent:
+            _count_permanent_failure(session, channel_id)
+
+
+def _record_sent(services: Services, post_id: int, channel_id: int, message_id: str) -> DailyPost | None:
+    with services.db.transaction() as session:
+        posting.mark_sent(session, post_id, message_id, services.clock.now())
+        fresh = session.get(Channel, channel_id)
+        if fresh is not None and fresh.failures:
+            fresh.failures = 0
+            session.add(fresh)
+        return session.get(DailyPost, post_id)
+
+
+async def post_daily(
+    services: Services, port: ChatPort, channel_id: int, question_day: date, *, scheduled: bool = False
+) -> PostResult:
+    """Post ``question_day``'s question to the channel, at most once whatever calls this and how often.
+    ``scheduled`` posts (not ``/studybot post``) report how late they went out.
+
+    The database work runs in a worker thread, so that many posts in flight overlap their database and network
+    time instead of queueing behind each other on the event loop."""
+    now = services.clock.now()
+    ready = await asyncio.to_thread(_prepare, services, channel_id, question_day, now)
+    if isinstance(ready, PostResult):
+        return ready
+    post, ref = ready.post, ready.ref
     key = f"studybot-post-{post.id}"
     try:
-        message_id = await _recover(port, ref, key, previous_claim) if retaken else None
+        message_id = await _recover(port, ref, key, ready.previous_claim) if ready.retaken else None
         if message_id is not None:
             log.info("daily post found on the platform: recorded, not posted again", extra={"channel": ref.channel_id})
         else:
-            message_id = await port.post(ref, card, key=key)
+            message_id = await port.post(ref, ready.card, key=key)
     except PlatformError as exc:
         services.metrics.posts.labels(ref.platform, "failed").inc()
         log.warning(
             "daily post failed",
             extra={"platform": ref.platform, "tenant": ref.tenant_id, "channel": ref.channel_id, "error": str(exc)},
         )
-        with services.db.transaction() as session:
-            posting.mark_failed(session, post.id, str(exc))  # type: ignore[arg-type]
-            if exc.permanent:
-                _count_permanent_failure(session, channel_id)
+        await asyncio.to_thread(_record_failure, services, post.id, channel_id, exc)  # type: ignore[arg-type]
         return PostResult("failed", post, str(exc), channel_id=channel_id)
-    with services.db.transaction() as session:
-        posting.mark_sent(session, post.id, message_id, services.clock.now())  # type: ignore[arg-type]
-        fresh = session.get(Channel, channel_id)
-        if fresh is not None and fresh.failures:
-            fresh.failures = 0
-            session.add(fresh)
-        post = session.get(DailyPost, post.id)
-    lag = (now - channel_schedule(channel).slot_on(question_day)).total_seconds()
+    sent = await asyncio.to_thread(_record_sent, services, post.id, channel_id, message_id)  # type: ignore[arg-type]
+    lag = (now - channel_schedule(ready.channel).slot_on(question_day)).total_seconds()
     services.metrics.posts.labels(ref.platform, "sent").inc()
     if scheduled:
         services.metrics.scheduler_lag.labels(ref.platform).observe(max(0.0, lag))
@@ -140,7 +170,7 @@ async def post_daily(
             "lag_seconds": round(lag, 3),
         },
     )
-    return PostResult("posted", post, channel_id=channel_id)
+    return PostResult("posted", sent, channel_id=channel_id)
 
 
 async def _recover(port: ChatPort, ref: ChannelRef, key: str, since: datetime) -> str | None:
