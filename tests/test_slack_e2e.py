@@ -4,6 +4,7 @@ payload shapes, and a fake Slack Web API that records calls."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -479,3 +480,25 @@ def _last_post_ts_of(app: App) -> str:
 
     with app.db.transaction() as s:
         return s.exec(select(DailyPost.message_id)).first()  # type: ignore[return-value]
+
+
+async def test_oauth_install_then_the_new_workspace_works(multi: Rig) -> None:
+    """/slack/install sets the state; /slack/oauth_redirect exchanges the code (oauth.v2.access), stores the
+    installation with slack_sdk's SQLAlchemy store in the bot's database, and the workspace can use the bot."""
+    rig = multi
+    session = rig.slack.session
+    async with session.get(f"{rig.base}/slack/install", allow_redirects=False) as response:
+        location = response.headers.get("Location", "") + await response.text()
+        cookie = response.headers["Set-Cookie"].split(";")[0]  # Secure: the jar would not send it over http
+    state = re.search(r"state=([\w-]+)", location).group(1)  # type: ignore[union-attr]
+    async with session.get(
+        f"{rig.base}/slack/oauth_redirect?code=c0de&state={state}", allow_redirects=False, headers={"Cookie": cookie}
+    ) as r:
+        assert r.status == 200, await r.text()
+    assert rig.fake.of("oauth.v2.access")
+    bot = await rig.bot.installation_store.async_find_bot(enterprise_id=None, team_id="T9")  # type: ignore[union-attr]
+    assert bot is not None and bot.bot_token == "xoxb-T9-token"
+    reply = await rig.run_command("/team create Ninth", team="T9")
+    assert "Team *Ninth* created" in block_text(reply["blocks"])
+    async with session.get(f"{rig.base}/slack/oauth_redirect?code=c0de&state=forged", allow_redirects=False) as r:
+        assert r.status >= 400  # a state that was never issued is refused

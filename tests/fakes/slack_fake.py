@@ -142,6 +142,19 @@ class FakeSlack:
             }
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V1"}}
+        if method == "oauth.v2.access":  # the OAuth install: a code becomes a bot token for team T9
+            return {
+                "ok": True,
+                "app_id": "A1",
+                "authed_user": {"id": "UADMIN"},
+                "scope": "commands,chat:write",
+                "token_type": "bot",
+                "access_token": "xoxb-T9-token",
+                "bot_user_id": "UBOT",
+                "team": {"id": "T9", "name": "Nine"},
+                "enterprise": None,
+                "is_enterprise_install": False,
+            }
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
         if method == "files.getUploadURLExternal":
