@@ -9,8 +9,13 @@ from bot.commands.errors import UserError
 MAX_ARGUMENT_TEXT = 500
 
 
+_CONTROL = {c: None for c in range(32) if chr(c) not in "\t\n\r"} | {0x7F: None}
+
+
 def split_arguments(text: str) -> list[str]:
-    """Split like a shell: quotes group words (``/team create "Night Owls"``). Typographic quotes count too."""
+    """Split like a shell: quotes group words (``/team create "Night Owls"``). Typographic quotes count too.
+    Control characters are dropped first: they mean nothing in an argument, and PostgreSQL refuses NUL."""
+    text = text.translate(_CONTROL)
     text = text.replace("“", '"').replace("”", '"').replace("‘", "'").replace("’", "'")
     if len(text) > MAX_ARGUMENT_TEXT:
         raise UserError("error.too_many_args", extra=text[:40] + "…")
