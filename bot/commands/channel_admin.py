@@ -37,6 +37,19 @@ def next_post_label(language: str, channel: Channel, now: datetime) -> str:
     return local_time_label(language, slot, channel.timezone)
 
 
+def _update_channel(ctx: Context, *, reschedule: bool, **fields: object) -> Channel:
+    """Set channel settings in one transaction; tell the scheduler when the timetable may have changed."""
+    with ctx.transaction() as (session, actor):
+        channel = actor.channel
+        for name, value in fields.items():
+            setattr(channel, name, value)
+        channel.updated_at = ctx.now
+        session.add(channel)
+    if reschedule:
+        ctx.services.schedule_changed(channel.id or 0)
+    return channel
+
+
 async def status(ctx: Context, args: Args) -> Outcome:
     args.done()
     with ctx.transaction() as (session, actor):
@@ -75,21 +88,16 @@ async def schedule(ctx: Context, args: Args) -> Outcome:
     zone = parsing.timezone(args.required("arg.timezone"))
     days_value = parsing.days(args.optional() or "mon-fri")
     args.done()
-    with ctx.transaction() as (session, actor):
-        channel = actor.channel
-        channel.post_time, channel.timezone, channel.days, channel.enabled = time_value, zone, days_value, True
-        channel.updated_at = ctx.now
-        session.add(channel)
-        lang = channel.language
-        text = t(
-            lang,
-            "settings.schedule",
-            time=time_value,
-            timezone=zone,
-            days=days_label(lang, days_value),
-            next=next_post_label(lang, channel, ctx.now),
-        )
-    ctx.services.schedule_changed(channel.id or 0)
+    channel = _update_channel(ctx, reschedule=True, post_time=time_value, timezone=zone, days=days_value, enabled=True)
+    lang = channel.language
+    text = t(
+        lang,
+        "settings.schedule",
+        time=time_value,
+        timezone=zone,
+        days=days_label(lang, days_value),
+        next=next_post_label(lang, channel, ctx.now),
+    )
     return Outcome().add(Message(Kind.SUCCESS, body=f"🗓️ {text}"))
 
 
@@ -130,34 +138,20 @@ async def set_language(ctx: Context, args: Args) -> Outcome:
 async def set_reveal(ctx: Context, args: Args) -> Outcome:
     emoji = parsing.reveal_emoji(args.required("arg.emoji"))
     args.done()
-    with ctx.transaction() as (session, actor):
-        channel = actor.channel
-        channel.reveal_emoji, channel.updated_at = emoji, ctx.now
-        session.add(channel)
-        lang = channel.language
+    lang = _update_channel(ctx, reschedule=False, reveal_emoji=emoji).language
     return Outcome().add(Message(Kind.SUCCESS, body=t(lang, "settings.reveal", emoji=emoji)))
 
 
 async def turn_off(ctx: Context, args: Args) -> Outcome:
     args.done()
-    with ctx.transaction() as (session, actor):
-        channel = actor.channel
-        channel.enabled, channel.updated_at = False, ctx.now
-        session.add(channel)
-        lang = channel.language
-    ctx.services.schedule_changed(channel.id or 0)
+    lang = _update_channel(ctx, reschedule=True, enabled=False).language
     return Outcome().add(Message(Kind.SUCCESS, body=f"⏸️ {t(lang, 'settings.off')}"))
 
 
 async def turn_on(ctx: Context, args: Args) -> Outcome:
     args.done()
-    with ctx.transaction() as (session, actor):
-        channel = actor.channel
-        channel.enabled, channel.updated_at, channel.failures = True, ctx.now, 0
-        session.add(channel)
-        lang = channel.language
-        text = t(lang, "settings.on", next=next_post_label(lang, channel, ctx.now))
-    ctx.services.schedule_changed(channel.id or 0)
+    channel = _update_channel(ctx, reschedule=True, enabled=True, failures=0)
+    text = t(channel.language, "settings.on", next=next_post_label(channel.language, channel, ctx.now))
     return Outcome().add(Message(Kind.SUCCESS, body=f"▶️ {text}"))
 
 
@@ -166,12 +160,7 @@ async def set_weekly(ctx: Context, args: Args) -> Outcome:
     args.done()
     if value not in (*WEEKDAYS, "off"):
         raise UserError("error.bad_weekday", value=value)
-    with ctx.transaction() as (session, actor):
-        channel = actor.channel
-        channel.weekly_day, channel.updated_at = value, ctx.now
-        session.add(channel)
-        lang = channel.language
-    ctx.services.schedule_changed(channel.id or 0)
+    lang = _update_channel(ctx, reschedule=True, weekly_day=value).language
     if value == "off":
         return Outcome().add(Message(Kind.SUCCESS, body=t(lang, "settings.weekly_off")))
     day_name = t(lang, "days.names").split(",")[WEEKDAYS.index(value)]
@@ -182,11 +171,6 @@ async def set_eod(ctx: Context, args: Args) -> Outcome:
     raw = args.required("arg.time")
     args.done()
     value = None if raw.casefold() == "off" else parsing.time_of_day(raw)
-    with ctx.transaction() as (session, actor):
-        channel = actor.channel
-        channel.eod_time, channel.updated_at = value, ctx.now
-        session.add(channel)
-        lang = channel.language
-    ctx.services.schedule_changed(channel.id or 0)
+    lang = _update_channel(ctx, reschedule=True, eod_time=value).language
     text = t(lang, "settings.eod", time=value) if value else t(lang, "settings.eod_off")
     return Outcome().add(Message(Kind.SUCCESS, body=f"🌙 {text}"))
