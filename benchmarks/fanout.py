@@ -214,10 +214,10 @@ async def run(databases: Databases, backends: list[str], quick: bool) -> Section
                        "posts overlap the database work.")
             elif m["cpu"] > 0.7 * m["wall"]:
                 fix = (f"The transactions run in worker threads, but the process is busy {m['cpu'] / m['wall']:.0%} "
-                       f"of the time: {m['cpu'] / count * 1000:.1f} ms of CPU per channel (mostly Python building "
-                       "and running the claim's statements through the ORM), and the GIL serializes that whatever "
-                       "the threads. Claiming and marking posts in batches (one transaction and a few statements "
-                       "for many channels) would cut the per-channel cost.")
+                       f"of the time: {m['cpu'] / count * 1000:.1f} ms of CPU per channel (mostly Python running the "
+                       "claim's and the mark's statements through SQLAlchemy and the driver), and the GIL serializes "
+                       "that whatever the threads. Claiming and marking posts in batches (one transaction and a few "
+                       "statements for many channels) would cut the per-channel cost.")
             else:
                 fix = (f"The transactions run in worker threads ({in_db:.1f} s inside them, summed), and the process "
                        f"is busy only {m['cpu'] / m['wall']:.0%} of the time: posts wait for the database. "

@@ -14,8 +14,11 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
 from bot.cards import question_card, team_standing_lines, user_standing_lines
@@ -30,6 +33,25 @@ from bot.storage.db import insert_ignore
 from bot.storage.models import Channel, DailyPost, ScheduledPost, Tenant
 
 log = logging.getLogger(__name__)
+
+
+@cache
+def _statements() -> tuple[Any, Any]:
+    """(a channel with its tenant's platform and id, the reset of a channel's failures): built once, on first
+    use, because they run for every post of a fan-out."""
+    channels, tenants = Channel.__table__, Tenant.__table__  # type: ignore[attr-defined]
+    with_tenant = (
+        core_select(
+            channels, tenants.c.platform.label("tenant_platform"), tenants.c.external_id.label("tenant_external_id")
+        )
+        .join(tenants, tenants.c.id == channels.c.tenant_id)
+        .where(channels.c.id == bindparam("channel_id"))
+    )
+    reset_failures = (
+        update(channels).where(channels.c.id == bindparam("channel_id"), channels.c.failures > 0).values(failures=0)
+    )
+    return with_tenant, reset_failures
+
 
 #: A claim not marked sent after this long is presumed dead (its process crashed) and may be taken over.
 CLAIM_LEASE = timedelta(minutes=5)
@@ -52,12 +74,14 @@ class PostResult:
 def _take_over(session: Session, post: DailyPost, now: datetime) -> bool:
     """Take a failed or abandoned claim: one atomic update, so exactly one caller wins it."""
     stale = now - CLAIM_LEASE
-    result = session.execute(
-        update(DailyPost)
+    posts = DailyPost.__table__  # type: ignore[attr-defined]
+    c = posts.c
+    result = session.connection().execute(
+        update(posts)
         .where(
-            DailyPost.id == post.id,  # type: ignore[arg-type]
-            DailyPost.attempts < MAX_ATTEMPTS,  # type: ignore[arg-type]
-            or_(DailyPost.status == "failed", (DailyPost.status == "claimed") & (DailyPost.claimed_at < stale)),  # type: ignore[arg-type, operator]
+            c.id == post.id,
+            c.attempts < MAX_ATTEMPTS,
+            or_(c.status == "failed", (c.status == "claimed") & (c.claimed_at < stale)),
         )
         .values(status="claimed", claimed_at=now)
     )
@@ -76,12 +100,21 @@ class _Ready:
     previous_claim: datetime
 
 
+def _load_channel(session: Session, channel_id: int) -> tuple[Channel, ChannelRef] | None:
+    """The channel and where to post to it, in one Core statement (it runs for every post of a fan-out)."""
+    row = session.connection().execute(_statements()[0], {"channel_id": channel_id}).mappings().first()
+    if row is None:
+        return None
+    channel = Channel(**{column.name: row[column.name] for column in Channel.__table__.columns})  # type: ignore[attr-defined]
+    return channel, ChannelRef(row["tenant_platform"], row["tenant_external_id"], channel.external_id)
+
+
 def _prepare(services: Services, channel_id: int, question_day: date, now: datetime) -> _Ready | PostResult:
     with services.db.transaction() as session:
-        channel = session.get(Channel, channel_id)
-        tenant = session.get(Tenant, channel.tenant_id) if channel else None
-        if channel is None or tenant is None:
+        loaded = _load_channel(session, channel_id)
+        if loaded is None:
             return PostResult("unknown_channel", channel_id=channel_id)
+        channel, ref = loaded
         claim = posting.claim(session, channel, question_day, services.catalog, services.seed, now)
         post = claim.post
         if post is None:
@@ -90,7 +123,7 @@ def _prepare(services: Services, channel_id: int, question_day: date, now: datet
         if not claim.new and (post.status == "sent" or not _take_over(session, post, now)):
             return PostResult("already", post, channel_id=channel_id)
         if not claim.new:
-            services.metrics.retries.labels(tenant.platform).inc()
+            services.metrics.retries.labels(ref.platform).inc()
         found = services.catalog.text(post.deck_id, post.question_id, channel.language)
         deck = services.catalog.get(post.deck_id)
         if found is None or deck is None:
@@ -107,7 +140,6 @@ def _prepare(services: Services, channel_id: int, question_day: date, now: datet
             question_day,
             channel.reveal_emoji,
         )
-        ref = ChannelRef(tenant.platform, tenant.external_id, channel.external_id)
         return _Ready(post, channel, ref, card, not claim.new, previous_claim)
 
 
@@ -120,12 +152,9 @@ def _record_failure(services: Services, post_id: int, channel_id: int, exc: Plat
 
 def _record_sent(services: Services, post_id: int, channel_id: int, message_id: str) -> DailyPost | None:
     with services.db.transaction() as session:
-        posting.mark_sent(session, post_id, message_id, services.clock.now())
-        fresh = session.get(Channel, channel_id)
-        if fresh is not None and fresh.failures:
-            fresh.failures = 0
-            session.add(fresh)
-        return session.get(DailyPost, post_id)
+        post = posting.mark_sent(session, post_id, message_id, services.clock.now())
+        session.connection().execute(_statements()[1], {"channel_id": channel_id})
+        return post
 
 
 async def post_daily(

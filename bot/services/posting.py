@@ -1,17 +1,29 @@
-"""Daily posts: choose the question, claim (channel, question day) once, then record what was sent."""
+"""Daily posts: choose the question, claim (channel, question day) once, then record what was sent.
+
+The claim and the marks run on every channel of a fan-out, so they use a few lightweight Core statements on the
+``daily_posts`` table; the unique keys on (channel, question day) and (channel, seq) still decide every race."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Select, Table, bindparam, func, or_, update
+from sqlalchemy import select as core_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from bot.content.loader import Catalog
 from bot.rules.selection import choose_question
-from bot.storage.db import insert_ignore
 from bot.storage.models import Channel, DailyPost
+
+
+def _posts() -> Table:
+    return DailyPost.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -45,7 +57,91 @@ def post_by_message(session: Session, channel_id: int, message_id: str) -> Daily
     ).first()
 
 
-def next_question(session: Session, channel: Channel, catalog: Catalog, seed: str) -> tuple[str, int] | None:
+def _as_post(row: Mapping[str, Any]) -> DailyPost:
+    """A ``DailyPost``, attached to no session, holding a row read or written with Core."""
+    return DailyPost(**row)
+
+
+@dataclass(frozen=True)
+class _History:
+    """What a claim needs to know of a channel's posts, read in one statement."""
+
+    existing: Mapping[str, Any] | None  # the row for the question day, if claimed already
+    max_seq: int  # 0 when the channel has no posts
+    cycle: int  # the deck's current cycle: the highest cycle posted from it, 0 when none
+    used: frozenset[str]  # questions of the deck posted in that cycle
+
+
+def _history_statement() -> Select[Any]:
+    """The day's row, the channel's latest row and the rows of the deck's current cycle."""
+    posts = _posts()
+    c = posts.c
+    channel_id, deck_id = bindparam("channel_id"), bindparam("deck_id")
+    max_seq = core_select(func.max(c.seq)).where(c.channel_id == channel_id).scalar_subquery()
+    max_cycle = core_select(func.max(c.cycle)).where(c.channel_id == channel_id, c.deck_id == deck_id).scalar_subquery()
+    return core_select(posts).where(
+        c.channel_id == channel_id,
+        or_(
+            c.question_day == bindparam("question_day"),
+            c.seq == max_seq,
+            (c.deck_id == deck_id) & (c.cycle == max_cycle),
+        ),
+    )
+
+
+@cache
+def _statements() -> dict[str, Any]:
+    """The hot statements, built once on first use: reused, SQLAlchemy neither rebuilds them nor recomputes their
+    cache keys."""
+    posts = _posts()
+    return {
+        "history": _history_statement(),
+        "day_row": core_select(posts).where(
+            posts.c.channel_id == bindparam("channel_id"), posts.c.question_day == bindparam("question_day")
+        ),
+        "mark_sent": update(posts)
+        .where(posts.c.id == bindparam("post_id"))
+        .values(
+            status="sent",
+            message_id=bindparam("sent_message_id"),
+            sent_at=bindparam("sent_now"),
+            attempts=posts.c.attempts + 1,
+            last_error=None,
+        )
+        .returning(*posts.c),
+        "mark_failed": update(posts)
+        .where(posts.c.id == bindparam("post_id"))
+        .values(status="failed", attempts=posts.c.attempts + 1, last_error=bindparam("error"))
+        .returning(posts.c.id),
+        "postgresql": pg_insert(posts).on_conflict_do_nothing().returning(*posts.c),
+        "sqlite": sqlite_insert(posts).on_conflict_do_nothing().returning(*posts.c),
+    }
+
+
+def _history(session: Session, channel_id: int, question_day: date, deck_id: str) -> _History:
+    params = {"channel_id": channel_id, "question_day": question_day, "deck_id": deck_id}
+    rows = session.connection().execute(_statements()["history"], params).mappings().all()
+    return _summarise(rows, question_day, deck_id)
+
+
+def _summarise(rows: Iterable[Mapping[str, Any]], question_day: date, deck_id: str) -> _History:
+    existing: Mapping[str, Any] | None = None
+    max_seq, cycle = 0, 0
+    in_deck: list[Mapping[str, Any]] = []
+    for row in rows:
+        if row["question_day"] == question_day:
+            existing = row
+        max_seq = max(max_seq, row["seq"])
+        if row["deck_id"] == deck_id:
+            in_deck.append(row)
+            cycle = max(cycle, row["cycle"])
+    used = frozenset(row["question_id"] for row in in_deck if row["cycle"] == cycle)
+    return _History(existing, max_seq, cycle, used)
+
+
+def next_question(
+    channel: Channel, catalog: Catalog, seed: str, used: Collection[str], cycle: int
+) -> tuple[str, int] | None:
     """The question the channel gets next and its cycle: no repeat until the (filtered) deck is exhausted."""
     deck = catalog.get(channel.deck_id)
     if deck is None:
@@ -54,66 +150,62 @@ def next_question(session: Session, channel: Channel, catalog: Catalog, seed: st
     candidates = deck.question_ids(channel.language, categories)
     if not candidates:
         return None
-    cycle = (
-        session.exec(
-            select(func.max(DailyPost.cycle)).where(DailyPost.channel_id == channel.id, DailyPost.deck_id == deck.id)
-        ).one()
-        or 0
-    )
-    used = set(
-        session.exec(
-            select(DailyPost.question_id).where(
-                DailyPost.channel_id == channel.id, DailyPost.deck_id == deck.id, DailyPost.cycle == cycle
-            )
-        ).all()
-    )
     channel_seed = f"{seed}:{channel.tenant_id}:{channel.external_id}"
     return choose_question(candidates, used, channel_seed, cycle)
+
+
+def _insert_claim(session: Session, values: dict[str, Any]) -> DailyPost | None:
+    """Insert the claim unless a unique key holds (channel, day) or (channel, seq) already; the row if inserted."""
+    connection = session.connection()
+    stmt = _statements()["postgresql" if connection.dialect.name == "postgresql" else "sqlite"]
+    row = connection.execute(stmt, values).mappings().first()
+    return _as_post(row) if row is not None else None
 
 
 def claim(session: Session, channel: Channel, question_day: date, catalog: Catalog, seed: str, now: datetime) -> Claim:
     """Claim (channel, question_day). A second claim, from a retry, a double fire or another replica, finds the
     first and gets ``new=False``: the unique key on (channel, question_day) decides."""
     assert channel.id is not None
-    existing = post_for_day(session, channel.id, question_day)
-    if existing is not None:
-        return Claim(existing, new=False)
-    choice = next_question(session, channel, catalog, seed)
+    history = _history(session, channel.id, question_day, channel.deck_id)
+    if history.existing is not None:
+        return Claim(_as_post(history.existing), new=False)
+    choice = next_question(channel, catalog, seed, history.used, history.cycle)
     if choice is None:
         return Claim(None, new=False, reason="no_questions")
     question_id, cycle = choice
-    seq = (latest_seq(session, channel.id) or 0) + 1
-    inserted = insert_ignore(
+    inserted = _insert_claim(
         session,
-        DailyPost,
-        tenant_id=channel.tenant_id,
-        channel_id=channel.id,
-        question_day=question_day,
-        seq=seq,
-        cycle=cycle,
-        deck_id=channel.deck_id,
-        question_id=question_id,
-        status="claimed",
-        attempts=0,
-        claimed_at=now,
+        {
+            "tenant_id": channel.tenant_id,
+            "channel_id": channel.id,
+            "question_day": question_day,
+            "seq": history.max_seq + 1,
+            "cycle": cycle,
+            "deck_id": channel.deck_id,
+            "question_id": question_id,
+            "status": "claimed",
+            "attempts": 0,
+            "claimed_at": now,
+        },
     )
-    post = post_for_day(session, channel.id, question_day)
-    return Claim(post, new=inserted and post is not None and post.seq == seq)
+    if inserted is not None:
+        return Claim(inserted, new=True)
+    # Lost a race: the winner's row for the day, or None if the race was for the seq (another day's claim).
+    params = {"channel_id": channel.id, "question_day": question_day}
+    row = session.connection().execute(_statements()["day_row"], params).mappings().first()
+    return Claim(_as_post(row) if row is not None else None, new=False)
 
 
-def mark_sent(session: Session, post_id: int, message_id: str, now: datetime) -> None:
-    post = session.get(DailyPost, post_id)
-    assert post is not None
-    post.status, post.message_id, post.sent_at = "sent", message_id, now
-    post.attempts += 1
-    post.last_error = None
-    session.add(post)
+def mark_sent(session: Session, post_id: int, message_id: str, now: datetime) -> DailyPost:
+    """Record the send, counting the attempt in SQL; the post as it now stands."""
+    params = {"post_id": post_id, "sent_message_id": message_id, "sent_now": now}
+    row = session.connection().execute(_statements()["mark_sent"], params).mappings().first()
+    assert row is not None
+    return _as_post(row)
 
 
 def mark_failed(session: Session, post_id: int, error: str) -> None:
-    post = session.get(DailyPost, post_id)
-    assert post is not None
-    post.status = "failed"
-    post.attempts += 1
-    post.last_error = error[:300]
-    session.add(post)
+    found = (
+        session.connection().execute(_statements()["mark_failed"], {"post_id": post_id, "error": error[:300]}).first()
+    )
+    assert found is not None
