@@ -160,6 +160,29 @@ def db_upgrade() -> None:
         raise _fail(f"cannot upgrade the database ({type(exc).__name__}: {exc})") from None
 
 
+@db_app.command("rebuild-totals")
+def db_rebuild_totals() -> None:
+    """Recompute the leaderboards' running totals from the points ledger and the team memberships."""
+    from bot.storage.backfill import rebuild_totals
+    from bot.storage.db import Database
+    from bot.storage.migrate import upgrade
+
+    settings = _settings()
+    try:
+        database = Database(settings.database_url)
+        upgrade(database)
+        with database.engine.begin() as conn:
+            counts = rebuild_totals(conn)
+        database.dispose()
+    except Exception as exc:
+        raise _fail(f"cannot rebuild the totals ({type(exc).__name__}: {exc})") from None
+    out.print(
+        f"rebuilt {counts['points_totals']:,} member totals and {counts['team_totals']:,} team totals "
+        f"({counts['teams']:,} teams with members)",
+        highlight=False,
+    )
+
+
 @content_app.command("validate")
 def content_validate(
     path: Annotated[

@@ -26,6 +26,7 @@ from bot.commands.context import Services
 from bot.i18n import t
 from bot.messages import Kind, Message
 from bot.ports import ChannelRef, ChatPort, PlatformError
+from bot.rules.periods import week_key
 from bot.rules.schedule import WEEKDAYS, Schedule, parse_time
 from bot.services import posting, standings
 from bot.services.directory import channel_schedule
@@ -390,16 +391,12 @@ async def _post_weekly(
 
 
 def weekly_leaderboard(services: Services, channel: Channel, tenant: Tenant, today: date) -> Message:
-    """Last week's (the seven days before ``today``) members and teams, in the channel's language."""
-    from zoneinfo import ZoneInfo
-
+    """Last full week's (Monday to Sunday, before ``today``'s week) members and teams, in the channel's language."""
     lang = channel.language
-    zone = ZoneInfo(channel.timezone)
-    end = datetime.combine(today, datetime.min.time(), tzinfo=zone)
-    start = end - timedelta(days=7)
+    last_week = week_key(today - timedelta(days=7))
     with services.db.transaction() as session:
-        users = standings.user_leaderboard(session, tenant.id or 0, start, until=end)
-        teams = standings.team_leaderboard(session, tenant.id or 0, start, until=end)
+        users = standings.user_leaderboard(session, tenant.id or 0, last_week)
+        teams = standings.team_leaderboard(session, tenant.id or 0, last_week)
     lines, team_lines = user_standing_lines(lang, users), team_standing_lines(lang, teams)
     body = "\n".join(lines) or t(lang, "leaderboard.empty")
     if team_lines:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
 from sqlmodel import select
 
 from bot.commands.context import Services
 from bot.events import Origin
 from bot.i18n import t
 from bot.messages import Field, Kind, Message
+from bot.rules.periods import ALL_TIME
 from bot.rules.timezones import matching_timezones
-from bot.services import standings, teams
+from bot.services import standings, teams, totals
 from bot.services.directory import find_channel, find_tenant, find_user
-from bot.storage.models import Channel, PointsEntry, Streak
+from bot.storage.models import Channel, Streak
 
 AUTOCOMPLETE_LIMIT = 25
 
@@ -51,17 +51,9 @@ def overview(services: Services, origin: Origin, language: str | None = None) ->
         user = find_user(session, tenant.id, origin.user_id) if tenant and tenant.id else None
         if tenant is None or user is None:
             return Message(Kind.INFO, title=f"📚 {t(lang, 'home.title')}", body=t(lang, "home.new"))
-        week = standings.period_start("week", services.clock.now(), services.defaults.timezone)
-        points_all = session.exec(
-            select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
-                PointsEntry.tenant_id == tenant.id, PointsEntry.user_id == user.id
-            )
-        ).one()
-        points_week = session.exec(
-            select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
-                PointsEntry.tenant_id == tenant.id, PointsEntry.user_id == user.id, PointsEntry.created_at >= week
-            )
-        ).one()
+        week = standings.period_key_at("week", services.clock.now(), services.defaults.timezone)
+        points = totals.member_points(session, tenant.id, user.id or 0, (week, ALL_TIME))
+        points_all, points_week = points[ALL_TIME], points[week]
         team = teams.team_of(session, user)
         rows = session.exec(
             select(Channel, Streak)

@@ -18,15 +18,15 @@ from bot.commands.errors import UserError
 from bot.commands.members import resolve_member
 from bot.i18n import t
 from bot.messages import Attachment, Field, Kind, Message, Outcome
+from bot.rules.periods import ALL_TIME
 from bot.rules.streaks import restore
-from bot.services import quizzes, reviews, standings
+from bot.services import quizzes, reviews, standings, totals
 from bot.services.engagement import state_of, store_state, streak_row
 from bot.services.insights import question_insights
 from bot.services.posting import latest_seq
 from bot.storage.db import insert_ignore
 from bot.storage.models import (
     Participation,
-    PointsEntry,
     QuizAttempt,
     Reminder,
     StreakRestore,
@@ -75,16 +75,7 @@ async def stats(ctx: Context, args: Args) -> Outcome:
         channel, lang, tenant_id = actor.channel, actor.channel.language, actor.tenant.id or 0
         user = resolve_member(session, tenant_id, who) if who else actor.user
         current, longest = standings.streak_of(session, channel.id or 0, user)
-        week = standings.period_start("week", ctx.now, channel.timezone)
-
-        def points(since=None) -> int:
-            stmt = select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
-                PointsEntry.tenant_id == tenant_id, PointsEntry.user_id == user.id
-            )
-            if since is not None:
-                stmt = stmt.where(PointsEntry.created_at >= since)
-            return session.exec(stmt).one()
-
+        week = standings.period_key_at("week", ctx.now, channel.timezone)
         attempts = session.exec(
             select(QuizAttempt.question_id, QuizAttempt.correct).where(
                 QuizAttempt.tenant_id == tenant_id, QuizAttempt.user_id == user.id
@@ -119,7 +110,8 @@ async def stats(ctx: Context, args: Args) -> Outcome:
             )
             .group_by(Participation.question_day)
         ).all()
-        week_points, all_points = points(week), points()
+        points = totals.member_points(session, tenant_id, user.id or 0, (week, ALL_TIME))
+        week_points, all_points = points[week], points[ALL_TIME]
     png = render_heatmap(today, {day: count for day, count in days})
     message = Message(
         Kind.STATUS,

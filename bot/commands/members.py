@@ -81,12 +81,12 @@ async def leaderboard(ctx: Context, args: Args) -> Outcome:
             raise UserError("error.bad_leaderboard", value=token[:40])
     with ctx.transaction() as (session, actor):
         lang, tenant_id = actor.channel.language, actor.tenant.id or 0
-        since = standings.period_start(period, ctx.now, actor.channel.timezone)
+        key = standings.period_key_at(period, ctx.now, actor.channel.timezone)
         if scope == "users":
-            lines = user_standing_lines(lang, standings.user_leaderboard(session, tenant_id, since))
+            lines = user_standing_lines(lang, standings.user_leaderboard(session, tenant_id, key))
             footer = None
         else:
-            lines = team_standing_lines(lang, standings.team_leaderboard(session, tenant_id, since))
+            lines = team_standing_lines(lang, standings.team_leaderboard(session, tenant_id, key))
             footer = t(lang, "leaderboard.team_rule")
     body = "\n".join(lines) or t(lang, "leaderboard.empty")
     title = t(

@@ -8,11 +8,12 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from bot.rules import scoring
+from bot.rules.periods import keys_for, local_day
 from bot.rules.streaks import StreakState, earns_bonus, record_engagement
-from bot.services import reviews
+from bot.services import reviews, totals
 from bot.services.posting import latest_seq
 from bot.storage.db import insert_ignore
-from bot.storage.models import DailyPost, Participation, PointsEntry, Reveal, SelfGrade, Streak, User
+from bot.storage.models import Channel, DailyPost, Participation, PointsEntry, Reveal, SelfGrade, Streak, User
 
 GRADES = ("again", "hard", "good", "easy")
 
@@ -32,9 +33,10 @@ def award(
     points: int,
     now: datetime,
 ) -> bool:
-    """Add a ledger entry once per (member, reason, reference). True when it was added now."""
+    """Add a ledger entry once per (member, reason, reference), and its points to the running totals of the
+    member and their team for the periods holding ``now`` in the channel's calendar. True when it was added now."""
     assert user.id is not None
-    return insert_ignore(
+    added = insert_ignore(
         session,
         PointsEntry,
         tenant_id=user.tenant_id,
@@ -45,6 +47,11 @@ def award(
         points=points,
         created_at=now,
     )
+    if added:
+        channel = session.get(Channel, channel_id) if channel_id is not None else None
+        day = local_day(now, channel.timezone if channel else "UTC")
+        totals.add(session, user.tenant_id, user.id, keys_for(day), points, now)
+    return added
 
 
 def streak_row(session: Session, channel_id: int, user: User, now: datetime) -> Streak:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
+from bot.rules.periods import local_day, period_key
 from bot.rules.scoring import team_score
 from bot.rules.streaks import StreakState, visible_current
 from bot.services.posting import latest_seq
-from bot.storage.models import PointsEntry, Streak, Team, TeamMember, User
+from bot.storage.models import PointsTotal, Streak, Team, TeamTotal, User
 
-PERIODS = ("week", "month", "all")
 SCOPES = ("users", "teams")
 LEADERBOARD_SIZE = 10
 
@@ -33,63 +31,44 @@ class TeamStanding:
     total: int
 
 
-def period_start(period: str, now: datetime, timezone: str) -> datetime | None:
-    """The UTC instant the period began, in the channel's local calendar (weeks start on Monday)."""
-    if period == "all":
-        return None
-    today = now.astimezone(ZoneInfo(timezone)).date()
-    first: date = today - timedelta(days=today.weekday()) if period == "week" else today.replace(day=1)
-    return datetime.combine(first, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+def period_key_at(period: str, now: datetime, timezone: str) -> str:
+    """The running-totals key of ``period`` (week, month, all) as it stands at ``now`` in ``timezone``."""
+    return period_key(period, local_day(now, timezone))
 
 
-def _points_by_user(
-    session: Session, tenant_id: int, since: datetime | None, until: datetime | None = None
-) -> dict[int, int]:
-    stmt = select(PointsEntry.user_id, func.sum(PointsEntry.points)).where(PointsEntry.tenant_id == tenant_id)
-    if since is not None:
-        stmt = stmt.where(PointsEntry.created_at >= since)
-    if until is not None:
-        stmt = stmt.where(PointsEntry.created_at < until)
-    return {uid: int(total) for uid, total in session.exec(stmt.group_by(PointsEntry.user_id)).all()}
-
-
-def user_leaderboard(
-    session: Session, tenant_id: int, since: datetime | None, until: datetime | None = None
-) -> list[UserStanding]:
+def user_leaderboard(session: Session, tenant_id: int, period: str) -> list[UserStanding]:
+    """The top members for a period key: most points first, ties to whoever reached their points first; the
+    top rows of one index."""
     stmt = (
-        select(User.display_name, func.sum(PointsEntry.points).label("total"))
-        .join(User, User.id == PointsEntry.user_id)
-        .where(PointsEntry.tenant_id == tenant_id)
-    )
-    if since is not None:
-        stmt = stmt.where(PointsEntry.created_at >= since)
-    stmt = (
-        stmt.group_by(User.id, User.display_name)
-        .order_by(func.sum(PointsEntry.points).desc(), User.display_name)
+        select(User.display_name, PointsTotal.points)
+        .join(User, User.id == PointsTotal.user_id)
+        .where(PointsTotal.tenant_id == tenant_id, PointsTotal.period == period, PointsTotal.points > 0)
+        .order_by(
+            PointsTotal.points.desc(),  # type: ignore[attr-defined]
+            PointsTotal.reached_at,  # type: ignore[arg-type]
+            PointsTotal.user_id,  # type: ignore[arg-type]
+        )
         .limit(LEADERBOARD_SIZE)
     )
-    return [UserStanding(name, int(total)) for name, total in session.exec(stmt).all() if total]
+    return [UserStanding(name, int(points)) for name, points in session.exec(stmt).all()]
 
 
-def team_leaderboard(
-    session: Session, tenant_id: int, since: datetime | None, until: datetime | None = None
-) -> list[TeamStanding]:
-    points = _points_by_user(session, tenant_id, since, until)
+def team_leaderboard(session: Session, tenant_id: int, period: str) -> list[TeamStanding]:
+    """The top teams for a period key, by their members' mean (a tenant has few teams: all are ranked)."""
     rows = session.exec(
-        select(Team.id, Team.name, TeamMember.user_id)
-        .join(TeamMember, TeamMember.team_id == Team.id)
-        .where(Team.tenant_id == tenant_id)
+        select(Team.name, Team.member_count, TeamTotal.points)
+        .join(Team, Team.id == TeamTotal.team_id)
+        .where(TeamTotal.tenant_id == tenant_id, TeamTotal.period == period, TeamTotal.points > 0)
     ).all()
-    members: dict[tuple[int, str], list[int]] = {}
-    for team_id, name, user_id in rows:
-        members.setdefault((team_id, name), []).append(points.get(user_id, 0))
-    standings = [TeamStanding(name, team_score(pts), len(pts), sum(pts)) for (_, name), pts in members.items()]
+    standings = [
+        TeamStanding(name, team_score(int(total), members), members, int(total)) for name, members, total in rows
+    ]
     standings.sort(key=lambda s: (-s.score, s.name.casefold()))
-    return [s for s in standings if s.total > 0][:LEADERBOARD_SIZE]
+    return standings[:LEADERBOARD_SIZE]
 
 
 def local_today(now: datetime, timezone: str) -> date:
-    return now.astimezone(ZoneInfo(timezone)).date()
+    return local_day(now, timezone)
 
 
 def visible(state: StreakState, latest: int | None) -> int:
@@ -109,8 +88,7 @@ def streak_view(session: Session, channel_id: int, user: User) -> StreakView:
     row = session.exec(select(Streak).where(Streak.channel_id == channel_id, Streak.user_id == user.id)).first()
     if row is None:
         return StreakView(0, 0, 0, 0)
-    state = StreakState(row.current, row.longest, row.last_seq, row.freezes, row.saved, row.broken_run,
-                        row.broken_gap)
+    state = StreakState(row.current, row.longest, row.last_seq, row.freezes, row.saved, row.broken_run, row.broken_gap)
     latest = latest_seq(session, channel_id)
     current = visible_current(state, latest)
     return StreakView(current, row.longest, row.freezes if current else 0, row.saved)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from bot.services import totals
 from bot.storage.models import Team, TeamMember, User
 
 MAX_TEAM_NAME = 30
@@ -60,7 +61,9 @@ def create(session: Session, user: User, name: str, now: datetime) -> Team:
 
 
 def join(session: Session, user: User, team: Team, now: datetime) -> Team | None:
-    """Put ``user`` in ``team``; returns the team they left, if any."""
+    """Put ``user`` in ``team``, carrying their points with them; returns the team they left, if any."""
+    assert user.id is not None and team.id is not None
+    totals.lock_member(session, user.tenant_id, user.id)
     membership = session.exec(
         select(TeamMember).where(TeamMember.tenant_id == user.tenant_id, TeamMember.user_id == user.id)
     ).first()
@@ -71,10 +74,13 @@ def join(session: Session, user: User, team: Team, now: datetime) -> Team | None
         membership.team_id, membership.joined_at = team.id, now  # type: ignore[assignment]
         session.add(membership)
     session.flush()
+    totals.move_member(session, user.tenant_id, user.id, old.id if old else None, team.id)
     return old
 
 
 def leave(session: Session, user: User) -> Team | None:
+    assert user.id is not None
+    totals.lock_member(session, user.tenant_id, user.id)
     membership = session.exec(
         select(TeamMember).where(TeamMember.tenant_id == user.tenant_id, TeamMember.user_id == user.id)
     ).first()
@@ -83,4 +89,5 @@ def leave(session: Session, user: User) -> Team | None:
     team = session.get(Team, membership.team_id)
     session.delete(membership)
     session.flush()
+    totals.move_member(session, user.tenant_id, user.id, membership.team_id, None)
     return team

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, case, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -85,14 +86,52 @@ class Database:
         self.engine.dispose()
 
 
+def _insert(dialect: str) -> Any:
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+@cache
+def _insert_ignore_statement(dialect: str, table: Table) -> Any:
+    # Built once per table: SQLAlchemy then reuses its cache key and compiled form, which is most of the cost of a
+    # statement on this hot path. RETURNING tells reliably whether a row went in (psycopg reports rowcount -1).
+    return _insert(dialect)(table).on_conflict_do_nothing().returning(table.c.id)
+
+
 def insert_ignore(session: Session, model: type[SQLModel], **values: Any) -> bool:
     """Insert a row unless a unique key already holds it. True when this call inserted it.
 
     Uses ``INSERT ... ON CONFLICT DO NOTHING`` so a duplicate is not an error and the transaction goes on.
     """
-    table = model.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    # RETURNING tells reliably whether a row went in (rowcount is -1 for ORM-executed inserts on psycopg).
-    stmt = insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
-    return session.execute(stmt).first() is not None
+    connection = session.connection()
+    stmt = _insert_ignore_statement(connection.dialect.name, model.__table__)  # type: ignore[attr-defined]
+    return connection.execute(stmt, values).first() is not None
+
+
+@cache
+def _upsert_add_statement(
+    dialect: str, table: Table, key: tuple[str, ...], column: str, replace: tuple[str, ...]
+) -> Any:
+    # One row per statement, run as an executemany: a multi-row VALUES statement cannot be cached by SQLAlchemy.
+    stmt = _insert(dialect)(table)
+    changes = {column: table.c[column] + stmt.excluded[column]}
+    for name in replace:
+        changes[name] = case((stmt.excluded[column] > 0, stmt.excluded[name]), else_=table.c[name])
+    return stmt.on_conflict_do_update(index_elements=list(key), set_=changes)
+
+
+def upsert_add(
+    session: Session,
+    model: type[SQLModel],
+    rows: list[dict[str, Any]],
+    key: tuple[str, ...],
+    column: str,
+    replace: tuple[str, ...] = (),
+) -> None:
+    """Insert ``rows`` (in order, all with the same columns), or add their ``column`` to the rows already under
+    the unique ``key`` (and overwrite the ``replace`` columns where the amount added is positive). Each row is
+    one atomic statement, so concurrent additions never lose each other."""
+    if not rows:
+        return
+    connection = session.connection()
+    stmt = _upsert_add_statement(connection.dialect.name, model.__table__, key, column, replace)  # type: ignore[attr-defined]
+    connection.execute(stmt, rows)

@@ -71,6 +71,7 @@ class Team(SQLModel, table=True):
     name: str = Field(max_length=40)
     name_key: str = Field(max_length=40)  # case-folded name: "Owls" and "owls" are one team
     created_by: int = Field(foreign_key="users.id")
+    member_count: int = Field(default=0)  # kept by services.totals on join and leave
     created_at: datetime
 
 
@@ -229,6 +230,50 @@ class PointsEntry(SQLModel, table=True):
     ref_key: str = Field(max_length=80)
     points: int
     created_at: datetime
+
+
+class PointsTotal(SQLModel, table=True):
+    """A member's running points per period ("all", "week:2026-11-23", "month:2026-11"), added to in the same
+    transaction as each ledger entry, so a leaderboard reads the top of an index instead of summing the ledger."""
+
+    __tablename__ = "points_totals"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "period", "user_id", name="uq_points_total_period_user"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id")
+    user_id: int = Field(foreign_key="users.id", index=True)
+    period: str = Field(max_length=16)
+    points: int = Field(default=0)
+    reached_at: datetime | None = None  # when the last points were added: ties go to whoever got there first
+
+
+# The leaderboard's order: most points, then whoever reached them first; a leaderboard reads its top ten rows.
+Index(
+    "ix_points_total_rank",
+    PointsTotal.tenant_id,
+    PointsTotal.period,
+    PointsTotal.points.desc(),  # type: ignore[attr-defined]
+    PointsTotal.reached_at,
+    PointsTotal.user_id,
+)
+
+
+class TeamTotal(SQLModel, table=True):
+    """A team's running points per period: the sum of its current members' totals (moved on join and leave)."""
+
+    __tablename__ = "team_totals"
+    __table_args__ = (
+        UniqueConstraint("team_id", "period", name="uq_team_total_team_period"),
+        Index("ix_team_total_tenant_period", "tenant_id", "period"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id")
+    team_id: int = Field(foreign_key="teams.id")
+    period: str = Field(max_length=16)
+    points: int = Field(default=0)
 
 
 class ProcessedEvent(SQLModel, table=True):
