@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlmodel import Session
+
 from bot.cards import quiz_card, reveal_card
 from bot.commands.context import Context
 from bot.commands.errors import UserError
@@ -9,45 +11,62 @@ from bot.commands.parsing import normalise_emoji
 from bot.i18n import t
 from bot.messages import Kind, Message, Outcome
 from bot.services import engagement, quizzes
-from bot.services.directory import find_channel, find_tenant
-from bot.services.posting import post_by_message
+from bot.services.directory import Actor
+from bot.services.reactions import MemberFacts, reaction_target
 from bot.storage.models import DailyPost
 
 
 async def reaction(ctx: Context, message_id: str, emoji: str) -> Outcome:
     """A reaction reveals the answer when it is the channel's reveal emoji on one of its daily posts.
-    Anything else is ignored without writing a thing."""
+    Anything else is ignored without writing a thing. One transaction: one query to look, then the writes."""
     with ctx.services.db.transaction() as session:
-        tenant = find_tenant(session, ctx.origin.platform, ctx.origin.tenant_id)
-        channel = find_channel(session, tenant.id, ctx.origin.channel_id) if tenant and tenant.id else None
-        if channel is None or normalise_emoji(emoji) != normalise_emoji(channel.reveal_emoji):
+        target = reaction_target(session, ctx.origin, message_id)
+        if target is None or normalise_emoji(emoji) != normalise_emoji(target.reveal_emoji):
             return Outcome()
-        if post_by_message(session, channel.id or 0, message_id) is None:
+        post = target.post
+        if post is None:
             return Outcome()
-    return await _reveal(ctx, lambda session, channel_id: post_by_message(session, channel_id, message_id), "reaction")
+        member = target.known_member(ctx.origin)
+        if member is None:  # first contact, or a new name: create and rename the long way
+            actor = ctx.enter(session)
+            member = MemberFacts(actor.user.id or 0, actor.tenant.id or 0)
+        else:
+            ctx.record_event(session)
+        found = ctx.services.catalog.text(post.deck_id, post.question_id, target.language)
+        if found is None:
+            raise UserError("error.not_a_daily_post")
+        first = engagement.reveal(session, post, member, "reaction", ctx.now, target.latest_seq, target.timezone)
+    ctx.mark_recorded()
+    if not first:
+        return Outcome()  # a repeated reaction gives nothing new
+    _count_reveal(ctx, first, "reaction")
+    return Outcome().add(reveal_card(found[1], target.language, post.id), private=True)
 
 
 async def reveal_button(ctx: Context, post_id: str) -> Outcome:
     if not post_id.isdigit():
         raise UserError("error.stale_button")
-    return await _reveal(ctx, lambda session, _channel_id: session.get(DailyPost, int(post_id)), "button")
-
-
-async def _reveal(ctx: Context, find_post, via: str) -> Outcome:
     with ctx.transaction() as (session, actor):
-        post = find_post(session, actor.channel.id)
-        if post is None or post.tenant_id != actor.tenant.id:
-            raise UserError("error.not_a_daily_post")
-        found = ctx.services.catalog.text(post.deck_id, post.question_id, actor.channel.language)
-        if found is None:
-            raise UserError("error.not_a_daily_post")
-        first = engagement.reveal(session, post, actor.user, via, ctx.now)
-        if not first and via == "reaction":
-            return Outcome()  # a repeated reaction gives nothing new
-        card = reveal_card(found[1], actor.channel.language, post.id or 0, again=not first)
+        outcome, first = _reveal(ctx, session, actor, session.get(DailyPost, int(post_id)), "button")
+    _count_reveal(ctx, first, "button")
+    return outcome
+
+
+def _count_reveal(ctx: Context, first: bool, via: str) -> None:
     if first:
         ctx.services.metrics.reveals.labels(ctx.origin.platform, via).inc()
-    return Outcome().add(card, private=True)
+
+
+def _reveal(ctx: Context, session: Session, actor: Actor, post: DailyPost | None, via: str) -> tuple[Outcome, bool]:
+    """The reveal card for ``actor``, and whether this was their first reveal."""
+    if post is None or post.tenant_id != actor.tenant.id:
+        raise UserError("error.not_a_daily_post")
+    found = ctx.services.catalog.text(post.deck_id, post.question_id, actor.channel.language)
+    if found is None:
+        raise UserError("error.not_a_daily_post")
+    first = engagement.reveal(session, post, actor.user, via, ctx.now)
+    card = reveal_card(found[1], actor.channel.language, post.id or 0, again=not first)
+    return Outcome().add(card, private=True), first
 
 
 async def grade(ctx: Context, post_id: str, value: str) -> Outcome:

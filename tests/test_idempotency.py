@@ -120,3 +120,21 @@ async def test_concurrent_posts_for_one_day_post_once(harness: Harness) -> None:
     assert [k for k, _ in harness.port.sent].count("post") == 1
     with harness.app.db.transaction() as s:
         assert len(s.exec(select(DailyPost)).all()) == 1
+
+
+async def test_a_reaction_creates_a_new_member_and_renames_a_known_one(harness: Harness) -> None:
+    """The reaction's one-query path falls back to creating or renaming rows when the platform says so."""
+    from bot.storage.models import User
+
+    message_id = await posted(harness)
+    newcomer = Origin("console", "local", "general", "U-new", user_name="Nia", event_id="n1")
+    await harness.app.core.handle(ReactionAdded(newcomer, message_id, "👀"), harness.port)
+    await harness.app.core.handle(CommandInvoked(origin("bob", "c1"), "/streak", ""), harness.port)
+    with harness.app.db.transaction() as s:
+        assert s.exec(select(User).where(User.external_id == "bob")).one().display_name == "bob"
+    renamed = Origin("console", "local", "general", "bob", user_name="Robert", event_id="r1")
+    await harness.app.core.handle(ReactionAdded(renamed, message_id, "👀"), harness.port)
+    with harness.app.db.transaction() as s:
+        names = {u.external_id: u.display_name for u in s.exec(select(User)).all()}
+        assert names["U-new"] == "Nia" and names["bob"] == "Robert"
+        assert len(s.exec(select(Reveal)).all()) == 2 and len(s.exec(select(Participation)).all()) == 2

@@ -83,10 +83,22 @@ class Context:
         failure rolls the record back with everything else, so a retry is processed afresh.
         """
         with self.services.db.transaction() as session:
-            if not self._deduped and not first_delivery(
-                session, self.origin.platform, self.origin.tenant_id, self.origin.event_id, self.now
-            ):
-                raise DuplicateEvent(self.origin.event_id)
-            actor = ensure_actor(session, self.origin, self.services.defaults, self.now)
+            actor = self.enter(session)
             yield session, actor
         self._deduped = True
+
+    def mark_recorded(self) -> None:
+        """The event's id was committed by a transaction of the handler's own (see :meth:`enter`)."""
+        self._deduped = True
+
+    def record_event(self, session: Session) -> None:
+        """Within the event's first transaction, record its id: DuplicateEvent on a second delivery."""
+        if not self._deduped and not first_delivery(
+            session, self.origin.platform, self.origin.tenant_id, self.origin.event_id, self.now
+        ):
+            raise DuplicateEvent(self.origin.event_id)
+
+    def enter(self, session: Session) -> Actor:
+        """Record the event (see :meth:`record_event`), then the actor's rows, created on first contact."""
+        self.record_event(session)
+        return ensure_actor(session, self.origin, self.services.defaults, self.now)

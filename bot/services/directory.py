@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from bot.events import Origin
@@ -95,7 +98,55 @@ def ensure_user(session: Session, tenant: Tenant, external_id: str, name: str, n
     return user
 
 
+@dataclass(frozen=True)
+class Found:
+    """What one lookup found of an event's tenant, channel and member (None for what is not there yet)."""
+
+    tenant: Tenant | None
+    channel: Channel | None
+    user: User | None
+
+    def actor(self, origin: Origin) -> Actor | None:
+        """The actor, when every row exists and no name the platform sent has changed."""
+        if self.tenant is None or self.channel is None or self.user is None:
+            return None
+        renamed = (
+            (origin.tenant_name and origin.tenant_name != self.tenant.name)
+            or (origin.channel_name and origin.channel_name != self.channel.name)
+            or (origin.user_name and origin.user_name != self.user.display_name)
+        )
+        return None if renamed else Actor(self.tenant, self.channel, self.user)
+
+
+@cache
+def _actor_query() -> Any:
+    # One statement, built once: the event's tenant, its channel and its member, whichever exist.
+    return (
+        select(Tenant, Channel, User)
+        .outerjoin(Channel, (Channel.tenant_id == Tenant.id) & (Channel.external_id == bindparam("channel")))
+        .outerjoin(User, (User.tenant_id == Tenant.id) & (User.external_id == bindparam("user")))
+        .where(Tenant.platform == bindparam("platform"), Tenant.external_id == bindparam("tenant"))
+    )
+
+
+def find_actor(session: Session, origin: Origin) -> Found:
+    """The event's rows as they are, without writing."""
+    params = {
+        "platform": origin.platform,
+        "tenant": origin.tenant_id,
+        "channel": origin.channel_id,
+        "user": origin.user_id,
+    }
+    row = session.exec(_actor_query(), params=params).first()  # type: ignore[call-overload]
+    return Found(*row) if row is not None else Found(None, None, None)
+
+
 def ensure_actor(session: Session, origin: Origin, defaults: ChannelDefaults, now: datetime) -> Actor:
+    """The event's rows, created on first contact and renamed when the platform's names changed. One SELECT
+    when they all exist already."""
+    actor = find_actor(session, origin).actor(origin)
+    if actor is not None:
+        return actor
     tenant = ensure_tenant(session, origin.platform, origin.tenant_id, origin.tenant_name, now)
     channel = ensure_channel(session, tenant, origin.channel_id, origin.channel_name, defaults, now)
     user = ensure_user(session, tenant, origin.user_id, origin.user_name, now)

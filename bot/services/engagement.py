@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from bot.rules import scoring
@@ -12,6 +15,7 @@ from bot.rules.periods import keys_for, local_day
 from bot.rules.streaks import StreakState, earns_bonus, record_engagement
 from bot.services import reviews, totals
 from bot.services.posting import latest_seq
+from bot.services.reactions import MemberFacts, PostFacts
 from bot.storage.db import insert_ignore
 from bot.storage.models import Channel, DailyPost, Participation, PointsEntry, Reveal, SelfGrade, Streak, User
 
@@ -26,15 +30,17 @@ class Engagement:
 
 def award(
     session: Session,
-    user: User,
+    user: User | MemberFacts,
     channel_id: int | None,
     reason: str,
     ref_key: str,
     points: int,
     now: datetime,
+    timezone: str | None = None,
 ) -> bool:
     """Add a ledger entry once per (member, reason, reference), and its points to the running totals of the
-    member and their team for the periods holding ``now`` in the channel's calendar. True when it was added now."""
+    member and their team for the periods holding ``now`` in the calendar of the channel (``timezone``, when the
+    caller knows it). True when it was added now."""
     assert user.id is not None
     added = insert_ignore(
         session,
@@ -48,8 +54,10 @@ def award(
         created_at=now,
     )
     if added:
-        channel = session.get(Channel, channel_id) if channel_id is not None else None
-        day = local_day(now, channel.timezone if channel else "UTC")
+        if timezone is None:
+            channel = session.get(Channel, channel_id) if channel_id is not None else None
+            timezone = channel.timezone if channel else "UTC"
+        day = local_day(now, timezone)
         totals.add(session, user.tenant_id, user.id, keys_for(day), points, now)
     return added
 
@@ -81,10 +89,59 @@ def store_state(row: Streak, state: StreakState, now: datetime) -> None:
     row.updated_at = now
 
 
-def participate(session: Session, post: DailyPost, user: User, now: datetime) -> Engagement:
-    """Count engagement with ``post`` if it is the channel's open question (the latest one) and not yet counted."""
+_STATE_COLUMNS = ("current", "longest", "last_seq", "freezes", "saved", "broken_run", "broken_gap")
+
+
+@cache
+def _streak_statements() -> tuple[Any, Any]:
+    """(select for update, update) of one member's streak in one channel, built once."""
+    table = Streak.__table__  # type: ignore[attr-defined]
+    key = (table.c.channel_id == bindparam("key_channel")) & (table.c.user_id == bindparam("key_user"))
+    read = select(*(table.c[name] for name in _STATE_COLUMNS)).where(key).with_for_update()
+    write = (
+        update(table).where(key).values({name: bindparam(f"new_{name}") for name in (*_STATE_COLUMNS, "updated_at")})
+    )
+    return read, write
+
+
+def advance_streak(
+    session: Session, tenant_id: int, channel_id: int, user_id: int, seq: int, now: datetime
+) -> tuple[StreakState, StreakState]:
+    """Record engagement with question day ``seq`` on the member's streak: (before, after).
+
+    Plain statements on the session's connection, not ORM objects: this runs on every reveal. The row is read
+    FOR UPDATE (PostgreSQL), so two engagements of one member in one channel queue instead of losing one."""
+    read, write = _streak_statements()
+    connection = session.connection()
+    key = {"key_channel": channel_id, "key_user": user_id}
+    row = connection.execute(read, key).first()
+    before = StreakState(*row) if row is not None else StreakState()
+    after = record_engagement(before, seq)
+    values = {name: getattr(after, name) for name in _STATE_COLUMNS}
+    if row is None:
+        inserted = insert_ignore(
+            session, Streak, tenant_id=tenant_id, channel_id=channel_id, user_id=user_id, updated_at=now, **values
+        )
+        if inserted:
+            return before, after
+        return advance_streak(session, tenant_id, channel_id, user_id, seq, now)  # another took the first row
+    if after != before:
+        connection.execute(write, {**key, **{f"new_{k}": v for k, v in values.items()}, "new_updated_at": now})
+    return before, after
+
+
+def participate(
+    session: Session,
+    post: DailyPost | PostFacts,
+    user: User | MemberFacts,
+    now: datetime,
+    latest: int | None = None,
+    timezone: str | None = None,
+) -> Engagement:
+    """Count engagement with ``post`` if it is the channel's open question (the latest one) and not yet counted.
+    ``latest`` (the channel's latest ``seq``) and ``timezone``: when the caller read them already."""
     assert post.id is not None and user.id is not None
-    if post.seq != latest_seq(session, post.channel_id):
+    if post.seq != (latest if latest is not None else latest_seq(session, post.channel_id)):
         return Engagement(counted=False, points=0)
     inserted = insert_ignore(
         session,
@@ -100,13 +157,11 @@ def participate(session: Session, post: DailyPost, user: User, now: datetime) ->
     if not inserted:
         return Engagement(counted=False, points=0)
     points = 0
-    if award(session, user, post.channel_id, "participation", f"post:{post.id}", scoring.PARTICIPATION_POINTS, now):
+    if award(
+        session, user, post.channel_id, "participation", f"post:{post.id}", scoring.PARTICIPATION_POINTS, now, timezone
+    ):
         points += scoring.PARTICIPATION_POINTS
-    row = streak_row(session, post.channel_id, user, now)
-    before = state_of(row)
-    after = record_engagement(before, post.seq)
-    store_state(row, after, now)
-    session.add(row)
+    before, after = advance_streak(session, post.tenant_id, post.channel_id, user.id, post.seq, now)
     if earns_bonus(before, after) and award(
         session,
         user,
@@ -115,19 +170,29 @@ def participate(session: Session, post: DailyPost, user: User, now: datetime) ->
         f"streak:{post.channel_id}:{post.seq}",
         scoring.STREAK_BONUS_POINTS,
         now,
+        timezone,
     ):
         points += scoring.STREAK_BONUS_POINTS
     return Engagement(counted=True, points=points)
 
 
-def reveal(session: Session, post: DailyPost, user: User, via: str, now: datetime) -> bool:
-    """Record a reveal; False when this member had revealed this post already."""
+def reveal(
+    session: Session,
+    post: DailyPost | PostFacts,
+    user: User | MemberFacts,
+    via: str,
+    now: datetime,
+    latest: int | None = None,
+    timezone: str | None = None,
+) -> bool:
+    """Record a reveal; False when this member had revealed this post already. ``latest``, ``timezone``: as for
+    :func:`participate`."""
     assert post.id is not None and user.id is not None
     first = insert_ignore(
         session, Reveal, tenant_id=post.tenant_id, post_id=post.id, user_id=user.id, via=via, created_at=now
     )
     if first:
-        participate(session, post, user, now)
+        participate(session, post, user, now, latest, timezone)
     return first
 
 

@@ -51,12 +51,6 @@ def latest_seq(session: Session, channel_id: int) -> int | None:
     return session.exec(select(func.max(DailyPost.seq)).where(DailyPost.channel_id == channel_id)).one()
 
 
-def post_by_message(session: Session, channel_id: int, message_id: str) -> DailyPost | None:
-    return session.exec(
-        select(DailyPost).where(DailyPost.channel_id == channel_id, DailyPost.message_id == message_id)
-    ).first()
-
-
 def _as_post(row: Mapping[str, Any]) -> DailyPost:
     """A ``DailyPost``, attached to no session, holding a row read or written with Core."""
     return DailyPost(**row)

@@ -1,0 +1,137 @@
+"""What a reaction points at, found with one plain query: it runs for every reaction in every channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Any
+
+from sqlalchemy import bindparam, func, select
+from sqlmodel import Session
+
+from bot.events import Origin
+from bot.storage.models import Channel, DailyPost, Tenant, User
+
+
+@dataclass(frozen=True)
+class PostFacts:
+    """The columns of a daily post that engagement needs (a ``DailyPost`` has them too)."""
+
+    id: int
+    tenant_id: int
+    channel_id: int
+    seq: int
+    question_day: date
+    deck_id: str
+    question_id: str
+
+
+@dataclass(frozen=True)
+class MemberFacts:
+    """The columns of a member that engagement needs (a ``User`` has them too)."""
+
+    id: int
+    tenant_id: int
+
+
+@dataclass(frozen=True)
+class ReactionTarget:
+    tenant_id: int
+    tenant_name: str
+    channel_id: int
+    channel_name: str
+    reveal_emoji: str
+    language: str
+    timezone: str
+    member: MemberFacts | None
+    member_name: str
+    post: PostFacts | None
+    latest_seq: int | None
+
+    def known_member(self, origin: Origin) -> MemberFacts | None:
+        """The member, when they exist and the platform sent no new name for them, their workspace or channel
+        (else the caller goes the long way, which creates and renames)."""
+        renamed = (
+            (origin.tenant_name and origin.tenant_name != self.tenant_name)
+            or (origin.channel_name and origin.channel_name != self.channel_name)
+            or (origin.user_name and origin.user_name != self.member_name)
+        )
+        return None if renamed else self.member
+
+
+@cache
+def _query() -> Any:
+    tenants, channels, users, posts = (m.__table__ for m in (Tenant, Channel, User, DailyPost))  # type: ignore[attr-defined]
+    others = posts.alias("channel_posts")
+    latest = select(func.max(others.c.seq)).where(others.c.channel_id == channels.c.id).scalar_subquery()
+    return (
+        select(
+            tenants.c.id,
+            tenants.c.name,
+            channels.c.id,
+            channels.c.name,
+            channels.c.reveal_emoji,
+            channels.c.language,
+            channels.c.timezone,
+            users.c.id,
+            users.c.display_name,
+            posts.c.id,
+            posts.c.seq,
+            posts.c.question_day,
+            posts.c.deck_id,
+            posts.c.question_id,
+            latest,
+        )
+        .select_from(tenants)
+        .join(channels, (channels.c.tenant_id == tenants.c.id) & (channels.c.external_id == bindparam("channel")))
+        .outerjoin(users, (users.c.tenant_id == tenants.c.id) & (users.c.external_id == bindparam("user")))
+        .outerjoin(posts, (posts.c.channel_id == channels.c.id) & (posts.c.message_id == bindparam("message")))
+        .where(tenants.c.platform == bindparam("platform"), tenants.c.external_id == bindparam("tenant"))
+    )
+
+
+def reaction_target(session: Session, origin: Origin, message_id: str) -> ReactionTarget | None:
+    """The channel, member and daily post a reaction is about; None for a channel never seen."""
+    params = {
+        "platform": origin.platform,
+        "tenant": origin.tenant_id,
+        "channel": origin.channel_id,
+        "user": origin.user_id,
+        "message": message_id,
+    }
+    row = session.connection().execute(_query(), params).first()
+    if row is None:
+        return None
+    (
+        tenant_id,
+        tenant_name,
+        channel_id,
+        channel_name,
+        emoji,
+        language,
+        timezone,
+        user_id,
+        user_name,
+        post_id,
+        seq,
+        day,
+        deck_id,
+        question_id,
+        latest,
+    ) = row
+    member = MemberFacts(user_id, tenant_id) if user_id is not None else None
+    post = PostFacts(post_id, tenant_id, channel_id, seq, day, deck_id, question_id) if post_id is not None else None
+    return ReactionTarget(
+        tenant_id,
+        tenant_name,
+        channel_id,
+        channel_name,
+        emoji,
+        language,
+        timezone,
+        member,
+        user_name or "",
+        post,
+        latest,
+    )
