@@ -200,13 +200,14 @@ async def run(databases: Databases, backends: list[str], quick: bool) -> Section
         section.notes.append(
             f"{backend}: core {core['events']:,.0f} events in {core['seconds']:.1f} s "
             f"({core['ms']:.2f} ms/event: {core['statements']:.0f} SQL statements in "
-            f"{core['transactions']:.0f} transactions, {core['sql_ms']:.2f} ms executing SQL); raw "
+            f"{core['transactions']:.0f} transaction{'' if round(core['transactions']) == 1 else 's'}, "
+            f"{core['sql_ms']:.2f} ms executing SQL); raw "
             f"{raw['events']:,.0f} events in {raw['seconds']:.1f} s ({raw['ms']:.2f} ms/event: "
             f"{raw['statements']:.0f} statements in {raw['transactions']:.0f} transaction, "
             f"{raw['sql_ms']:.2f} ms executing SQL)."
         )
         if r < TARGET:
-            why = (f"The core issues {core['statements']:.0f} statements in {core['transactions']:.0f} transactions "
+            why = (f"The core issues {core['statements']:.0f} statements in {core['transactions']:.0f} transaction(s) "
                    f"per event where the rows need {raw['statements']:.0f} in 1: the three reads it needs (what the "
                    "reaction points at, the member's team, the streak as it stands) and an insert that might be a "
                    "duplicate for each row. "
