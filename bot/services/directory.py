@@ -98,6 +98,15 @@ def ensure_user(session: Session, tenant: Tenant, external_id: str, name: str, n
     return user
 
 
+def names_changed(origin: Origin, tenant_name: str, channel_name: str, user_name: str) -> bool:
+    """Whether the platform sent a name (they are optional) that differs from the one stored."""
+    return bool(
+        (origin.tenant_name and origin.tenant_name != tenant_name)
+        or (origin.channel_name and origin.channel_name != channel_name)
+        or (origin.user_name and origin.user_name != user_name)
+    )
+
+
 @dataclass(frozen=True)
 class Found:
     """What one lookup found of an event's tenant, channel and member (None for what is not there yet)."""
@@ -110,11 +119,7 @@ class Found:
         """The actor, when every row exists and no name the platform sent has changed."""
         if self.tenant is None or self.channel is None or self.user is None:
             return None
-        renamed = (
-            (origin.tenant_name and origin.tenant_name != self.tenant.name)
-            or (origin.channel_name and origin.channel_name != self.channel.name)
-            or (origin.user_name and origin.user_name != self.user.display_name)
-        )
+        renamed = names_changed(origin, self.tenant.name, self.channel.name, self.user.display_name)
         return None if renamed else Actor(self.tenant, self.channel, self.user)
 
 

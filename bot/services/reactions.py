@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
 from bot.events import Origin
+from bot.services.directory import names_changed
 from bot.storage.models import Channel, DailyPost, Tenant, User
 
 
@@ -52,11 +53,7 @@ class ReactionTarget:
     def known_member(self, origin: Origin) -> MemberFacts | None:
         """The member, when they exist and the platform sent no new name for them, their workspace or channel
         (else the caller goes the long way, which creates and renames)."""
-        renamed = (
-            (origin.tenant_name and origin.tenant_name != self.tenant_name)
-            or (origin.channel_name and origin.channel_name != self.channel_name)
-            or (origin.user_name and origin.user_name != self.member_name)
-        )
+        renamed = names_changed(origin, self.tenant_name, self.channel_name, self.member_name)
         return None if renamed else self.member
 
 
@@ -67,21 +64,21 @@ def _query() -> Any:
     latest = select(func.max(others.c.seq)).where(others.c.channel_id == channels.c.id).scalar_subquery()
     return (
         select(
-            tenants.c.id,
-            tenants.c.name,
-            channels.c.id,
-            channels.c.name,
+            tenants.c.id.label("tenant_id"),
+            tenants.c.name.label("tenant_name"),
+            channels.c.id.label("channel_id"),
+            channels.c.name.label("channel_name"),
             channels.c.reveal_emoji,
             channels.c.language,
             channels.c.timezone,
-            users.c.id,
-            users.c.display_name,
-            posts.c.id,
+            users.c.id.label("user_id"),
+            users.c.display_name.label("user_name"),
+            posts.c.id.label("post_id"),
             posts.c.seq,
             posts.c.question_day,
             posts.c.deck_id,
             posts.c.question_id,
-            latest,
+            latest.label("latest_seq"),
         )
         .select_from(tenants)
         .join(channels, (channels.c.tenant_id == tenants.c.id) & (channels.c.external_id == bindparam("channel")))
@@ -100,38 +97,26 @@ def reaction_target(session: Session, origin: Origin, message_id: str) -> Reacti
         "user": origin.user_id,
         "message": message_id,
     }
-    row = session.connection().execute(_query(), params).first()
+    row = session.connection().execute(_query(), params).mappings().first()
     if row is None:
         return None
-    (
-        tenant_id,
-        tenant_name,
-        channel_id,
-        channel_name,
-        emoji,
-        language,
-        timezone,
-        user_id,
-        user_name,
-        post_id,
-        seq,
-        day,
-        deck_id,
-        question_id,
-        latest,
-    ) = row
-    member = MemberFacts(user_id, tenant_id) if user_id is not None else None
-    post = PostFacts(post_id, tenant_id, channel_id, seq, day, deck_id, question_id) if post_id is not None else None
+    tenant_id, channel_id = row["tenant_id"], row["channel_id"]
+    member = MemberFacts(row["user_id"], tenant_id) if row["user_id"] is not None else None
+    post = None
+    if row["post_id"] is not None:
+        post = PostFacts(
+            row["post_id"], tenant_id, channel_id, row["seq"], row["question_day"], row["deck_id"], row["question_id"]
+        )
     return ReactionTarget(
-        tenant_id,
-        tenant_name,
-        channel_id,
-        channel_name,
-        emoji,
-        language,
-        timezone,
-        member,
-        user_name or "",
-        post,
-        latest,
+        tenant_id=tenant_id,
+        tenant_name=row["tenant_name"],
+        channel_id=channel_id,
+        channel_name=row["channel_name"],
+        reveal_emoji=row["reveal_emoji"],
+        language=row["language"],
+        timezone=row["timezone"],
+        member=member,
+        member_name=row["user_name"] or "",
+        post=post,
+        latest_seq=row["latest_seq"],
     )
