@@ -177,8 +177,8 @@ def db_rebuild_totals() -> None:
     except Exception as exc:
         raise _fail(f"cannot rebuild the totals ({type(exc).__name__}: {exc})") from None
     out.print(
-        f"rebuilt {counts['points_totals']:,} member totals and {counts['team_totals']:,} team totals "
-        f"({counts['teams']:,} teams with members)",
+        f"rebuilt {counts['points_totals']:,} member totals and {counts['team_totals']:,} team totals; "
+        f"teams with members: {counts['teams']:,}",
         highlight=False,
     )
 

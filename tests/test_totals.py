@@ -302,6 +302,6 @@ def test_rebuild_totals_command_repairs_drifted_totals(app: App, database_url: s
         conn.execute(text("DELETE FROM team_totals"))
     result = run("db", "rebuild-totals", env={"DATABASE_URL": database_url}, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "rebuilt 9 member totals and 3 team totals (1 teams with members)" in result.stdout
+    assert "rebuilt 9 member totals and 3 team totals; teams with members: 1" in result.stdout
     with app.db.transaction() as s:
         assert _snapshot(s) == good
