@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
 
 from aiohttp import web
 
-MAX_SECONDS = 3600.0
+from benchmarks.serving import serve_until_stopped
+from tests.fakes.loopback import serve_on_loopback
 
 
 async def events(request: web.Request) -> web.Response:
@@ -20,16 +19,8 @@ async def events(request: web.Request) -> web.Response:
 async def main() -> None:
     app = web.Application()
     app.router.add_post("/slack/events", events)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    print(f"READY {runner.addresses[0][1]}", flush=True)
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), MAX_SECONDS)
+    runner, port = await serve_on_loopback(app)
+    await serve_until_stopped(str(port))
     await runner.cleanup()
 
 

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import random
-import signal
 from typing import Any
 
 from adapters.slack.app import build_slack_bot
 from adapters.slack.server import serve_http
 from benchmarks.common import RecordingPort, post_todays_question
+from benchmarks.serving import serve_until_stopped
 from bot.bootstrap import bootstrap
 from bot.settings import Settings
 
-MAX_SECONDS = 3600.0
 BOT_TOKEN = "xoxb-T1-benchmark"
 
 
@@ -48,12 +46,7 @@ async def main(args: argparse.Namespace) -> None:
     posted = await post_todays_question(app, SetupPort("slack"), tenant="T1", channel="C1", admin="UADMIN")
     slack = build_slack_bot(app, settings)
     runner = await serve_http(slack, "127.0.0.1", 0)
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    print(f"READY {runner.addresses[0][1]} {posted.message_id}", flush=True)
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), MAX_SECONDS)
+    await serve_until_stopped(f"{runner.addresses[0][1]} {posted.message_id}")
     await runner.cleanup()
     close = getattr(slack, "close", None)  # lets work handed over after the ack finish
     if close is not None:

@@ -4,22 +4,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
 
+from benchmarks.serving import serve_until_stopped
 from tests.fakes.slack_fake import FakeSlack
-
-MAX_SECONDS = 3600.0
 
 
 async def main() -> None:
     fake = await FakeSlack().start()
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    print(f"READY {fake.port}", flush=True)
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), MAX_SECONDS)
+    await serve_until_stopped(str(fake.port))
     await fake.stop()
 
 

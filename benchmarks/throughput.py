@@ -109,6 +109,14 @@ def sql_profile(engine: Engine) -> Iterator[dict[str, float]]:
             event.remove(engine, name, fn)
 
 
+def _figures(done: int, elapsed: float, profile: dict[str, float], profiled: float) -> dict[str, float]:
+    """A side's rate, and its SQL per event from the profiled events."""
+    return {"events": done, "seconds": elapsed, "eps": done / elapsed,
+            "statements": profile["statements"] / PROFILE_EVENTS,
+            "transactions": profile["transactions"] / PROFILE_EVENTS,
+            "sql_ms": profile["sql_seconds"] / PROFILE_EVENTS * 1000, "ms": profiled / PROFILE_EVENTS * 1000}
+
+
 def _count(app: App, model: Any) -> int:
     with app.db.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(model.__table__)).scalar() or 0)
@@ -138,10 +146,7 @@ async def measure_core(url: str, n: int) -> dict[str, float]:
         if port.errors() or any(c != done for c in counts.values()) or processed != done or replies != done:
             raise RuntimeError(f"core run incomplete: {done} events, rows {counts}, processed {processed}, "
                                f"replies {replies}, errors {port.errors()[:3]}")
-        return {"events": done, "seconds": elapsed, "eps": done / elapsed,
-                "statements": profile["statements"] / PROFILE_EVENTS,
-                "transactions": profile["transactions"] / PROFILE_EVENTS,
-                "sql_ms": profile["sql_seconds"] / PROFILE_EVENTS * 1000, "ms": profiled / PROFILE_EVENTS * 1000}
+        return _figures(done, elapsed, profile, profiled)
     finally:
         app.close()
 
@@ -167,10 +172,7 @@ async def measure_raw(url: str, n: int) -> dict[str, float]:
             profiled = time.perf_counter() - t0
         if _count(app, Reveal) != done + PROFILE_EVENTS:
             raise RuntimeError("raw run incomplete")
-        return {"events": done, "seconds": elapsed, "eps": done / elapsed,
-                "statements": profile["statements"] / PROFILE_EVENTS,
-                "transactions": profile["transactions"] / PROFILE_EVENTS,
-                "sql_ms": profile["sql_seconds"] / PROFILE_EVENTS * 1000, "ms": profiled / PROFILE_EVENTS * 1000}
+        return _figures(done, elapsed, profile, profiled)
     finally:
         app.close()
 

@@ -18,8 +18,8 @@ from bot.commands.errors import UserError
 from bot.commands.members import resolve_member
 from bot.i18n import t
 from bot.messages import Attachment, Field, Kind, Message, Outcome
-from bot.rules.periods import ALL_TIME
-from bot.rules.streaks import restore
+from bot.rules.periods import ALL_TIME, local_day
+from bot.rules.streaks import restore, visible_current
 from bot.services import quizzes, reviews, standings, totals
 from bot.services.engagement import state_of, store_state, streak_row
 from bot.services.insights import question_insights
@@ -99,7 +99,7 @@ async def stats(ctx: Context, args: Args) -> Outcome:
             for c, v in sorted(by_category.items())
         ) or t(lang, "stats.no_quiz")
         due = reviews.due_count(session, user.id or 0, ctx.now)
-        today = standings.local_today(ctx.now, channel.timezone)
+        today = local_day(ctx.now, channel.timezone)
         first_day = today - timedelta(weeks=12)
         days = session.exec(
             select(Participation.question_day, func.count())
@@ -172,7 +172,7 @@ async def restore_streak(ctx: Context, args: Args) -> Outcome:
         latest = latest_seq(session, actor.channel.id or 0)
         before = state_of(row)
         after = restore(before, latest)
-        shown_before = standings.visible(before, latest)
+        shown_before = visible_current(before, latest)
         if after == before:
             return Outcome().add(
                 Message(Kind.INFO, body=t(lang, "restore.nothing", name=user.display_name)), private=True

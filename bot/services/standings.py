@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlmodel import Session, select
 
@@ -65,14 +65,6 @@ def team_leaderboard(session: Session, tenant_id: int, period: str) -> list[Team
     ]
     standings.sort(key=lambda s: (-s.score, s.name.casefold()))
     return standings[:LEADERBOARD_SIZE]
-
-
-def local_today(now: datetime, timezone: str) -> date:
-    return local_day(now, timezone)
-
-
-def visible(state: StreakState, latest: int | None) -> int:
-    return visible_current(state, latest)
 
 
 @dataclass(frozen=True)
