@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
-
 from bot.cards import quiz_card, reveal_card
 from bot.commands.context import Context
 from bot.commands.errors import UserError
@@ -11,7 +9,6 @@ from bot.commands.parsing import normalise_emoji
 from bot.i18n import t
 from bot.messages import Kind, Message, Outcome
 from bot.services import engagement, quizzes
-from bot.services.directory import Actor
 from bot.services.reactions import MemberFacts, reaction_target
 from bot.storage.models import DailyPost
 
@@ -39,34 +36,30 @@ async def reaction(ctx: Context, message_id: str, emoji: str) -> Outcome:
     ctx.mark_recorded()
     if not first:
         return Outcome()  # a repeated reaction gives nothing new
-    _count_reveal(ctx, first, "reaction")
+    _count_reveal(ctx, "reaction")
     return Outcome().add(reveal_card(found[1], target.language, post.id), private=True)
 
 
 async def reveal_button(ctx: Context, post_id: str) -> Outcome:
+    """The Reveal button: the answer privately, counted once, shown again on later presses."""
     if not post_id.isdigit():
         raise UserError("error.stale_button")
     with ctx.transaction() as (session, actor):
-        outcome, first = _reveal(ctx, session, actor, session.get(DailyPost, int(post_id)), "button")
-    _count_reveal(ctx, first, "button")
-    return outcome
-
-
-def _count_reveal(ctx: Context, first: bool, via: str) -> None:
+        post = session.get(DailyPost, int(post_id))
+        if post is None or post.tenant_id != actor.tenant.id:
+            raise UserError("error.not_a_daily_post")
+        found = ctx.services.catalog.text(post.deck_id, post.question_id, actor.channel.language)
+        if found is None:
+            raise UserError("error.not_a_daily_post")
+        first = engagement.reveal(session, post, actor.user, "button", ctx.now)
+        card = reveal_card(found[1], actor.channel.language, post.id or 0, again=not first)
     if first:
-        ctx.services.metrics.reveals.labels(ctx.origin.platform, via).inc()
+        _count_reveal(ctx, "button")
+    return Outcome().add(card, private=True)
 
 
-def _reveal(ctx: Context, session: Session, actor: Actor, post: DailyPost | None, via: str) -> tuple[Outcome, bool]:
-    """The reveal card for ``actor``, and whether this was their first reveal."""
-    if post is None or post.tenant_id != actor.tenant.id:
-        raise UserError("error.not_a_daily_post")
-    found = ctx.services.catalog.text(post.deck_id, post.question_id, actor.channel.language)
-    if found is None:
-        raise UserError("error.not_a_daily_post")
-    first = engagement.reveal(session, post, actor.user, via, ctx.now)
-    card = reveal_card(found[1], actor.channel.language, post.id or 0, again=not first)
-    return Outcome().add(card, private=True), first
+def _count_reveal(ctx: Context, via: str) -> None:
+    ctx.services.metrics.reveals.labels(ctx.origin.platform, via).inc()
 
 
 async def grade(ctx: Context, post_id: str, value: str) -> Outcome:
