@@ -23,7 +23,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from benchmarks import fanout, idle_memory, slack_load, standings, throughput
+from benchmarks import fanout, group_study, idle_memory, slack_load, standings, throughput
 from benchmarks.common import (
     DATABASES,
     ROOT,
@@ -53,6 +53,7 @@ BENCHMARKS: dict[int, tuple[str, Runner]] = {
     3: ("Leaderboards and streaks at scale", _no_workdir(standings.run)),
     4: ("Slack HTTP mode under load", slack_load.run),
     5: ("Idle resident memory of `studybot run`", idle_memory.run),
+    7: ("Group study: adaptive order vs the shuffled cycle (simulation)", _no_workdir(group_study.run)),
 }
 
 

@@ -15,7 +15,7 @@ from bot.i18n import t
 from bot.messages import Kind, Message
 from bot.ports import ChatPort, PlatformError
 from bot.rules.schedule import parse_time
-from bot.services import reviews
+from bot.services import reviews, vacations
 from bot.storage.db import insert_ignore
 from bot.storage.models import Nudge, Reminder, Tenant, User
 
@@ -39,6 +39,8 @@ async def send_nudges(services: Services, ports: Mapping[str, ChatPort], now: da
             continue
         day = local.date()
         with services.db.transaction() as session:
+            if vacations.current(session, tenant.id or 0, user.id or 0, day) is not None:
+                continue
             count = reviews.due_count(session, user.id or 0, now)
             if count == 0 or not insert_ignore(
                 session, Nudge, tenant_id=tenant.id, user_id=user.id, day=day, due_count=count, created_at=now

@@ -1,4 +1,4 @@
-"""``/studybot help|status|post|schedule|deck|language|reveal|off|on``: channel settings and posting on demand."""
+"""``/studybot help|status|post|schedule|deck|language|reveal|order|off|on``: channel settings and posting on demand."""
 
 from __future__ import annotations
 
@@ -73,6 +73,7 @@ async def status(ctx: Context, args: Args) -> Outcome:
                 ),
             ),
             Field(t(lang, "status.reveal"), channel.reveal_emoji),
+            Field(t(lang, "status.order"), t(lang, f"status.order_{channel.question_order}")),
             Field(t(lang, "status.state"), t(lang, "status.on" if channel.enabled else "status.off")),
             Field(t(lang, "status.weekly"), channel.weekly_day),
             Field(t(lang, "status.eod"), channel.eod_time or t(lang, "status.off")),
@@ -174,3 +175,15 @@ async def set_eod(ctx: Context, args: Args) -> Outcome:
     lang = _update_channel(ctx, reschedule=True, eod_time=value).language
     text = t(lang, "settings.eod", time=value) if value else t(lang, "settings.eod_off")
     return Outcome().add(Message(Kind.SUCCESS, body=f"🌙 {text}"))
+
+
+QUESTION_ORDERS = ("adaptive", "shuffled")
+
+
+async def set_order(ctx: Context, args: Args) -> Outcome:
+    value = args.required("arg.order").strip().casefold()
+    args.done()
+    if value not in QUESTION_ORDERS:
+        raise UserError("error.bad_order", value=value[:20])
+    lang = _update_channel(ctx, reschedule=False, question_order=value).language
+    return Outcome().add(Message(Kind.SUCCESS, body=f"🧭 {t(lang, f'settings.order_{value}')}"))

@@ -20,7 +20,7 @@ from bot.i18n import t
 from bot.messages import Attachment, Field, Kind, Message, Outcome
 from bot.rules.periods import ALL_TIME, local_day
 from bot.rules.streaks import restore, visible_current
-from bot.services import quizzes, reviews, standings, totals
+from bot.services import quizzes, reviews, standings, totals, vacations
 from bot.services.engagement import state_of, store_state, streak_row
 from bot.services.insights import question_insights
 from bot.services.posting import latest_seq
@@ -112,6 +112,8 @@ async def stats(ctx: Context, args: Args) -> Outcome:
         ).all()
         points = totals.member_points(session, tenant_id, user.id or 0, (week, ALL_TIME))
         week_points, all_points = points[week], points[ALL_TIME]
+        away = vacations.current(session, tenant_id, user.id or 0, today)
+        away_until = vacations.last_day(away).isoformat() if away is not None else ""
     png = render_heatmap(today, {day: count for day, count in days})
     message = Message(
         Kind.STATUS,
@@ -121,6 +123,7 @@ async def stats(ctx: Context, args: Args) -> Outcome:
             Field(t(lang, "stats.points"), t(lang, "stats.points_value", week=week_points, all=all_points)),
             Field(t(lang, "stats.due"), str(due)),
             Field(t(lang, "stats.accuracy"), accuracy, inline=False),
+            *((Field(t(lang, "vacation.field"), t(lang, "vacation.until", until=away_until)),) if away_until else ()),
         ),
         footer=t(lang, "stats.heatmap"),
     )

@@ -13,7 +13,8 @@ from bot.commands.context import Context
 from bot.commands.errors import UserError
 from bot.i18n import t
 from bot.messages import Field, Kind, Message, Outcome
-from bot.services import standings, teams
+from bot.rules.periods import local_day
+from bot.services import standings, teams, vacations
 from bot.storage.models import User
 
 SCOPE_WORDS = {"users": "users", "user": "users", "members": "users", "teams": "teams", "team": "teams"}
@@ -47,19 +48,25 @@ async def streak(ctx: Context, args: Args) -> Outcome:
         lang = actor.channel.language
         user = resolve_member(session, actor.tenant.id or 0, who) if who else actor.user
         view = standings.streak_view(session, actor.channel.id or 0, user)
+        today = local_day(ctx.now, actor.channel.timezone)
+        away = vacations.current(session, actor.tenant.id or 0, user.id or 0, today)
 
     def days(n: int) -> str:
         return t(lang, "streak.days", count=n)
 
+    fields = [
+        Field(t(lang, "streak.current"), days(view.current)),
+        Field(t(lang, "streak.longest"), days(view.longest)),
+        Field(t(lang, "streak.freezes"), f"{'🧊' * view.freezes or '–'} ({view.freezes}/2)"),
+        Field(t(lang, "streak.saved"), str(view.saved)),
+    ]
+    if away is not None:
+        until = vacations.last_day(away).isoformat()
+        fields.append(Field(t(lang, "vacation.field"), t(lang, "vacation.until", until=until)))
     message = Message(
         Kind.STREAK,
         title=t(lang, "streak.title", name=user.display_name),
-        fields=(
-            Field(t(lang, "streak.current"), days(view.current)),
-            Field(t(lang, "streak.longest"), days(view.longest)),
-            Field(t(lang, "streak.freezes"), f"{'🧊' * view.freezes or '–'} ({view.freezes}/2)"),
-            Field(t(lang, "streak.saved"), str(view.saved)),
-        ),
+        fields=tuple(fields),
         body=t(lang, "streak.freeze_rule"),
         footer=t(lang, "streak.keep" if view.longest else "streak.none"),
     )

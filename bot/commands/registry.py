@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.commands import channel_admin, learning, members, posting, quiz
+from bot.commands import channel_admin, learning, members, posting, quiz, vacation
 from bot.commands.args import Args
 from bot.commands.context import Context
 from bot.messages import Outcome
@@ -42,7 +42,7 @@ class Command:
         return f"/{self.name} {self.usage}".rstrip()
 
 
-TOP_LEVEL = ("quiz", "review", "streak", "stats", "leaderboard", "team", "studybot")
+TOP_LEVEL = ("quiz", "review", "streak", "stats", "leaderboard", "team", "vacation", "studybot")
 
 
 def build_registry() -> dict[tuple[str, ...], Command]:
@@ -74,6 +74,10 @@ def build_registry() -> dict[tuple[str, ...], Command]:
         Command(("review",), "", "/review", "help.cmd.review", learning.review),
         Command(("stats",), "[USER]", "/stats @alice", "help.cmd.stats", learning.stats,
                 params=(Param("user", "user"),)),
+        Command(
+            ("vacation",), "DAYS|off", "/vacation 7", "help.cmd.vacation", vacation.vacation,
+            params=(Param("days", "text", required=True),),
+        ),
         Command(("team",), "create|join|leave|list", "/team join Owls", "help.cmd.team", None),
         Command(
             ("team", "create"),
@@ -95,7 +99,7 @@ def build_registry() -> dict[tuple[str, ...], Command]:
         Command(("team", "list"), "", "/team list", "help.cmd.team.list", members.team_list),
         Command(
             ("studybot",),
-            "help|status|post|schedule|deck|language|reveal|weekly|eod|remind|restore-streak|insights|off|on",
+            "help|status|post|schedule|deck|language|reveal|order|weekly|eod|remind|vacation|restore-streak|insights|off|on",
             "/studybot help",
             "help.cmd.help",
             help_command.show_help,
@@ -142,6 +146,11 @@ def build_registry() -> dict[tuple[str, ...], Command]:
             channel_admin.set_reveal,
             admin=True,
             params=(Param("emoji", "emoji", required=True),),
+        ),
+        Command(
+            ("studybot", "order"), "adaptive|shuffled", "/studybot order adaptive", "help.cmd.order",
+            channel_admin.set_order, admin=True,
+            params=(Param("order", "choice", required=True, choices=channel_admin.QUESTION_ORDERS),),
         ),
         Command(
             ("studybot", "weekly"), "mon|tue|...|sun|off", "/studybot weekly mon", "help.cmd.weekly",

@@ -213,4 +213,27 @@ TEXTS: dict[str, str] = {
     "arg.on_off": "on or off",
     "error.bad_on_off": "`{value}` is neither on nor off.",
     "error.upload_failed": "I could not upload the picture: {reason}",
+    # group study: question order and vacations
+    "help.cmd.order": "How this channel picks its daily question: adaptive (what the group is closest to forgetting, "
+    "with new questions mixed in) or shuffled (every question once per cycle).",
+    "arg.order": "adaptive or shuffled",
+    "error.bad_order": "`{value}` is not a question order: use adaptive or shuffled.",
+    "settings.order_adaptive": "From the next question day on, this channel gets the question the group is closest "
+    "to forgetting, with a new one every second day until the deck has been covered.",
+    "settings.order_shuffled": "From the next question day on, this channel goes through the deck in a shuffled "
+    "cycle: every question once before any repeats.",
+    "status.order": "Question order",
+    "status.order_adaptive": "adaptive (what the group is closest to forgetting)",
+    "status.order_shuffled": "shuffled cycle",
+    "help.cmd.vacation": "Pause your streaks, reviews and reminders for 1 to 30 days, or end the pause early with off.",
+    "arg.vacation": "a number of days (1 to 30) or off",
+    "error.bad_vacation": "`{value}` is not a vacation length: use a whole number of days from {min} to {max}, "
+    "or off.",
+    "vacation.started": "Enjoy your break! Until {until} your streaks are paused (no freeze spent, nothing "
+    "broken), your reviews have moved {days} days later and there are no reminders. `/vacation off` ends it early.",
+    "vacation.ended": "Welcome back! Your vacation is over; your reviews moved back by the {days} days you did not "
+    "take.",
+    "vacation.none": "You are not on vacation. Start one with `/vacation 7`.",
+    "vacation.field": "Vacation",
+    "vacation.until": "until {until} (streaks paused)",
 }

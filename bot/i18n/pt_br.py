@@ -214,4 +214,27 @@ TEXTS: dict[str, str] = {
     "arg.on_off": "on ou off",
     "error.bad_on_off": "`{value}` não é on nem off.",
     "error.upload_failed": "Não consegui enviar a imagem: {reason}",
+    # group study: question order and vacations
+    "help.cmd.order": "Como este canal escolhe a pergunta do dia: adaptive (o que o grupo está mais perto de "
+    "esquecer, com perguntas novas no meio) ou shuffled (cada pergunta uma vez por ciclo).",
+    "arg.order": "adaptive ou shuffled",
+    "error.bad_order": "`{value}` não é uma ordem de perguntas: use adaptive ou shuffled.",
+    "settings.order_adaptive": "A partir do próximo dia de pergunta, este canal recebe a pergunta que o grupo está "
+    "mais perto de esquecer, com uma nova a cada dois dias até cobrir o baralho.",
+    "settings.order_shuffled": "A partir do próximo dia de pergunta, este canal percorre o baralho num ciclo "
+    "embaralhado: cada pergunta uma vez antes de qualquer repetição.",
+    "status.order": "Ordem das perguntas",
+    "status.order_adaptive": "adaptativa (o que o grupo está mais perto de esquecer)",
+    "status.order_shuffled": "ciclo embaralhado",
+    "help.cmd.vacation": "Pausa suas sequências, revisões e lembretes por 1 a 30 dias; off encerra a pausa antes.",
+    "arg.vacation": "um número de dias (1 a 30) ou off",
+    "error.bad_vacation": "`{value}` não é uma duração de férias: use um número inteiro de dias de {min} a {max}, "
+    "ou off.",
+    "vacation.started": "Boas férias! Até {until} suas sequências ficam pausadas (nenhum congelamento gasto, nada "
+    "quebrado), suas revisões foram adiadas em {days} dias e não há lembretes. `/vacation off` encerra antes.",
+    "vacation.ended": "Que bom ter você de volta! Suas férias acabaram; suas revisões voltaram os {days} dias "
+    "que você não tirou.",
+    "vacation.none": "Você não está de férias. Comece com `/vacation 7`.",
+    "vacation.field": "Férias",
+    "vacation.until": "até {until} (sequências pausadas)",
 }

@@ -3,6 +3,9 @@
 A member keeps a streak by engaging with each daily question before the next one is posted. Days off in a
 weekday schedule have no post, so they have no number and cannot break a streak.
 
+Vacations: question days a member marked as away (``/vacation``) are excused: they neither extend nor break the
+streak, and spend no freeze. Callers count them (``excused``) and the arithmetic skips them.
+
 Freezes: every 7 question days in a row earn one (holding at most 2). A missed question day spends one
 automatically and the streak goes on (the missed day itself is not counted). Without a freeze to spend, a miss
 breaks the streak; the run that broke is remembered so that an admin can restore it after an outage.
@@ -30,11 +33,12 @@ class StreakState:
     broken_gap: int = 0  # how many question days that break missed
 
 
-def record_engagement(state: StreakState, seq: int) -> StreakState:
-    """The state after engaging with question day ``seq``. Engaging twice, or with an older day, changes nothing."""
+def record_engagement(state: StreakState, seq: int, excused: int = 0) -> StreakState:
+    """The state after engaging with question day ``seq``; ``excused`` of the question days missed since the last
+    engagement fell in a vacation. Engaging twice, or with an older day, changes nothing."""
     if state.last_seq is not None and seq <= state.last_seq:
         return state
-    gap = 0 if state.last_seq is None else seq - state.last_seq - 1
+    gap = 0 if state.last_seq is None else max(0, seq - state.last_seq - 1 - excused)
     freezes, saved, broken_run, broken_gap = state.freezes, state.saved, state.broken_run, state.broken_gap
     if state.last_seq is None:
         current = 1
@@ -49,19 +53,20 @@ def record_engagement(state: StreakState, seq: int) -> StreakState:
     return StreakState(current, max(state.longest, current), seq, freezes, saved, broken_run, broken_gap)
 
 
-def missed_since(state: StreakState, latest_seq: int | None) -> int:
-    """Question days missed after the last engagement, not counting ``latest_seq`` (still open)."""
+def missed_since(state: StreakState, latest_seq: int | None, excused: int = 0) -> int:
+    """Question days missed after the last engagement, not counting ``latest_seq`` (still open) nor the
+    ``excused`` ones (on vacation)."""
     if state.last_seq is None or latest_seq is None:
         return 0
-    return max(0, latest_seq - 1 - state.last_seq)
+    return max(0, latest_seq - 1 - state.last_seq - excused)
 
 
-def visible_current(state: StreakState, latest_seq: int | None) -> int:
+def visible_current(state: StreakState, latest_seq: int | None, excused: int = 0) -> int:
     """The streak as it stands while day ``latest_seq`` is open: alive if the member engaged with it or the one
-    before, or if the freezes held cover the days missed since; broken (0) otherwise."""
+    before, or if the freezes held cover the days missed since (vacation days excused); broken (0) otherwise."""
     if state.last_seq is None or latest_seq is None:
         return 0
-    return state.current if missed_since(state, latest_seq) <= state.freezes else 0
+    return state.current if missed_since(state, latest_seq, excused) <= state.freezes else 0
 
 
 def restore(state: StreakState, latest_seq: int | None) -> StreakState:

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from bot.rules import scoring
 from bot.rules.periods import keys_for, local_day
 from bot.rules.streaks import StreakState, earns_bonus, record_engagement
-from bot.services import reviews, totals
+from bot.services import reviews, totals, vacations
 from bot.services.posting import latest_seq
 from bot.services.reactions import MemberFacts, PostFacts
 from bot.storage.db import insert_ignore
@@ -116,7 +116,10 @@ def advance_streak(
     key = {"key_channel": channel_id, "key_user": user_id}
     row = connection.execute(read, key).first()
     before = StreakState(*row) if row is not None else StreakState()
-    after = record_engagement(before, seq)
+    excused = 0
+    if before.last_seq is not None and seq - before.last_seq > 1:  # days missed: were any of them a vacation?
+        excused = vacations.excused_days(session, tenant_id, channel_id, user_id, before.last_seq, seq)
+    after = record_engagement(before, seq, excused)
     values = {name: getattr(after, name) for name in _STATE_COLUMNS}
     if row is None:
         inserted = insert_ignore(

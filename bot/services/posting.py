@@ -18,7 +18,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from bot.content.loader import Catalog
-from bot.rules.selection import choose_question
+from bot.rules.selection import choose_adaptive, choose_question
+from bot.services import group_memory
 from bot.storage.models import Channel, DailyPost
 
 
@@ -148,6 +149,20 @@ def next_question(
     return choose_question(candidates, used, channel_seed, cycle)
 
 
+def adaptive_question(
+    session: Session, channel: Channel, catalog: Catalog, seed: str, question_day: date, now: datetime
+) -> str | None:
+    """The question adaptive order gives the channel next (see ``rules.selection.choose_adaptive``)."""
+    deck = catalog.get(channel.deck_id)
+    if deck is None or channel.id is None:
+        return None
+    candidates = deck.question_ids(channel.language, [c for c in channel.categories.split(",") if c])
+    posted = group_memory.posted_questions(session, channel.id, channel.deck_id)
+    seen = set(posted) & set(candidates)
+    recall = group_memory.group_recall(session, channel.id, channel.deck_id, seen, question_day, now)
+    return choose_adaptive(candidates, posted, recall, f"{seed}:{channel.tenant_id}:{channel.external_id}")
+
+
 def _insert_claim(session: Session, values: dict[str, Any]) -> DailyPost | None:
     """Insert the claim unless a unique key holds (channel, day) or (channel, seq) already; the row if inserted."""
     connection = session.connection()
@@ -163,7 +178,11 @@ def claim(session: Session, channel: Channel, question_day: date, catalog: Catal
     history = _history(session, channel.id, question_day, channel.deck_id)
     if history.existing is not None:
         return Claim(_as_post(history.existing), new=False)
-    choice = next_question(channel, catalog, seed, history.used, history.cycle)
+    if channel.question_order == "adaptive":
+        adaptive = adaptive_question(session, channel, catalog, seed, question_day, now)
+        choice = (adaptive, history.cycle) if adaptive is not None else None
+    else:
+        choice = next_question(channel, catalog, seed, history.used, history.cycle)
     if choice is None:
         return Claim(None, new=False, reason="no_questions")
     question_id, cycle = choice

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from bot.rules.periods import local_day, period_key
 from bot.rules.scoring import team_score
 from bot.rules.streaks import StreakState, visible_current
+from bot.services import vacations
 from bot.services.posting import latest_seq
 from bot.storage.models import PointsTotal, Streak, Team, TeamTotal, User
 
@@ -82,7 +83,10 @@ def streak_view(session: Session, channel_id: int, user: User) -> StreakView:
         return StreakView(0, 0, 0, 0)
     state = StreakState(row.current, row.longest, row.last_seq, row.freezes, row.saved, row.broken_run, row.broken_gap)
     latest = latest_seq(session, channel_id)
-    current = visible_current(state, latest)
+    excused = 0
+    if row.last_seq is not None and latest is not None:
+        excused = vacations.excused_days(session, row.tenant_id, channel_id, row.user_id, row.last_seq, latest)
+    current = visible_current(state, latest, excused)
     return StreakView(current, row.longest, row.freezes if current else 0, row.saved)
 
 

@@ -44,6 +44,7 @@ class Channel(SQLModel, table=True):
     eod_time: str | None = Field(default=None, max_length=5)  # HH:MM of the end-of-day public reveal; None = off
     failures: int = Field(default=0)  # consecutive permanent posting failures (no access, archived...)
     notice: str | None = Field(default=None, max_length=40)  # a message key for the next admin who uses a command
+    question_order: str = Field(default="shuffled", max_length=10)  # shuffled | adaptive (rules.selection)
     created_at: datetime
     updated_at: datetime
 
@@ -370,3 +371,20 @@ class StreakRestore(SQLModel, table=True):
     before: int
     after: int
     created_at: datetime
+
+
+class Vacation(SQLModel, table=True):
+    """A member's pause: question days from ``start_day`` up to (not including) ``end_day`` neither extend nor
+    break their streaks, their reviews were moved later by the days away, and no reminders go out.
+    ``/vacation off`` ends it early by moving ``end_day`` to the day it was said."""
+
+    __tablename__ = "vacations"
+    __table_args__ = (Index("ix_vacation_tenant_user", "tenant_id", "user_id", "end_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id")
+    user_id: int = Field(foreign_key="users.id")
+    start_day: date
+    end_day: date
+    created_at: datetime
+    ended_at: datetime | None = None

@@ -1,0 +1,44 @@
+"""group study: a channel's question order (shuffled or adaptive) and members' vacations
+
+Revision ID: 0006_group
+Revises: 0005
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = "0006_group"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("channels") as batch:
+        batch.add_column(
+            sa.Column("question_order", sa.String(length=10), nullable=False, server_default="shuffled")
+        )
+    op.create_table(
+        "vacations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("start_day", sa.Date(), nullable=False),
+        sa.Column("end_day", sa.Date(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("ended_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_vacation_tenant_user", "vacations", ["tenant_id", "user_id", "end_day"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_vacation_tenant_user", table_name="vacations")
+    op.drop_table("vacations")
+    with op.batch_alter_table("channels") as batch:
+        batch.drop_column("question_order")
