@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -23,6 +23,7 @@ class Origin:
     tenant_name: str = ""
     is_admin: bool = False
     event_id: str | None = None
+    locale: str = ""  # the member's language as the platform reports it ("pt-BR", "en-US"); "" when unknown
     reply_handle: Any = field(default=None, compare=False, repr=False)
 
 
@@ -50,3 +51,9 @@ class ButtonPressed:
 
 
 Event = CommandInvoked | ReactionAdded | ButtonPressed
+
+
+def with_locale(event: Event, locale: str) -> Event:
+    """The event with the member's platform language set on its origin (learned after translation, e.g. from
+    Slack's ``users.info``)."""
+    return replace(event, origin=replace(event.origin, locale=locale)) if locale else event

@@ -6,7 +6,7 @@ from bot.cards import quiz_card, reveal_card
 from bot.commands.context import Context
 from bot.commands.errors import UserError
 from bot.commands.parsing import normalise_emoji
-from bot.i18n import t
+from bot.i18n import member_language, t
 from bot.messages import Kind, Message, Outcome
 from bot.services import engagement, quizzes
 from bot.services.reactions import MemberFacts, reaction_target
@@ -29,7 +29,13 @@ async def reaction(ctx: Context, message_id: str, emoji: str) -> Outcome:
             member = MemberFacts(actor.user.id or 0, actor.tenant.id or 0)
         else:
             ctx.record_event(session)
-        found = ctx.services.catalog.text(post.deck_id, post.question_id, target.language)
+        lang = member_language(
+            target.member_language,
+            ctx.origin.locale or target.member_locale,
+            target.language,
+            ctx.services.catalog.languages(post.deck_id),
+        )
+        found = ctx.services.catalog.text(post.deck_id, post.question_id, lang)
         if found is None:
             raise UserError("error.not_a_daily_post")
         first = engagement.reveal(session, post, member, "reaction", ctx.now, target.latest_seq, target.timezone)
@@ -37,7 +43,7 @@ async def reaction(ctx: Context, message_id: str, emoji: str) -> Outcome:
     if not first:
         return Outcome()  # a repeated reaction gives nothing new
     _count_reveal(ctx, "reaction")
-    return Outcome().add(reveal_card(found[1], target.language, post.id), private=True)
+    return Outcome().add(reveal_card(found[1], lang, post.id), private=True)
 
 
 async def reveal_button(ctx: Context, post_id: str) -> Outcome:
@@ -48,11 +54,12 @@ async def reveal_button(ctx: Context, post_id: str) -> Outcome:
         post = session.get(DailyPost, int(post_id))
         if post is None or post.tenant_id != actor.tenant.id:
             raise UserError("error.not_a_daily_post")
-        found = ctx.services.catalog.text(post.deck_id, post.question_id, actor.channel.language)
+        lang = ctx.member_language(actor)
+        found = ctx.services.catalog.text(post.deck_id, post.question_id, lang)
         if found is None:
             raise UserError("error.not_a_daily_post")
         first = engagement.reveal(session, post, actor.user, "button", ctx.now)
-        card = reveal_card(found[1], actor.channel.language, post.id or 0, again=not first)
+        card = reveal_card(found[1], lang, post.id or 0, again=not first)
     if first:
         _count_reveal(ctx, "button")
     return Outcome().add(card, private=True)
@@ -69,7 +76,7 @@ async def grade(ctx: Context, post_id: str, value: str) -> Outcome:
         post = session.get(DailyPost, int(post_id))
         if post is None or post.tenant_id != actor.tenant.id:
             raise UserError("error.stale_button")
-        lang = actor.channel.language
+        lang = ctx.member_language(actor)
         found = ctx.services.catalog.text(post.deck_id, post.question_id, lang)
         first = engagement.self_grade(session, post, actor.user, value, ctx.now)
     note = t(lang, f"grade.saved.{value}") if first else t(lang, "grade.already")
@@ -88,17 +95,13 @@ async def quiz_me(ctx: Context, post_id: str) -> Outcome:
         deck = ctx.services.catalog.get(post.deck_id) if post else None
         if post is None or deck is None or post.tenant_id != actor.tenant.id:
             raise UserError("error.stale_button")
-        channel = actor.channel
-        items = quizzes.pick_items(
-            deck, channel.language, [], [post.question_id], quizzes.MAX_QUIZ_ITEMS, ctx.services.rng
-        )
+        channel, lang = actor.channel, ctx.member_language(actor)
+        items = quizzes.pick_items(deck, lang, [], [post.question_id], quizzes.MAX_QUIZ_ITEMS, ctx.services.rng)
         if not items:
             raise UserError("error.no_quiz_items")
-        row = quizzes.start(session, channel, actor.user, deck, channel.language, items, ctx.now)
+        row = quizzes.start(session, channel, actor.user, deck, lang, items, ctx.now)
         found = quizzes.item_at(ctx.services.catalog, row, 0)
         assert found is not None
         _, item, category = found
-        card = quiz_card(
-            item, channel.language, deck.category_label(category, channel.language), row.id or 0, 0, len(items)
-        )
+        card = quiz_card(item, lang, deck.category_label(category, lang), row.id or 0, 0, len(items))
     return Outcome().add(card, private=True)

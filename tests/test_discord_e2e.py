@@ -629,7 +629,7 @@ def last_post_id(fake: FakeDiscord) -> str:
 
 
 EXAMPLES = {"time": "21:00", "timezone": "UTC", "text": "Falcons", "integer": 1, "user": ALICE, "emoji": "💡",
-            "deck": "mlops-interview", "team": "Owls", "category": "cloud", "language": "en"}
+            "deck": "mlops-interview", "team": "Owls", "category": "cloud", "language": "en", "vacation": "7"}
 
 
 async def test_every_command_of_the_registry_answers_through_discord(rig: Rig) -> None:

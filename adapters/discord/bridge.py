@@ -77,6 +77,7 @@ class Bridge:
             tenant_name=(guild.name if guild and guild.name else "") if in_place else "",
             is_admin=interaction.guild_id is not None and is_admin(interaction.permissions.value),
             event_id=str(interaction.id),
+            locale=str(interaction.locale),
             reply_handle=InteractionReplies(interaction, route),
         )
 

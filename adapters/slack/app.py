@@ -21,6 +21,7 @@ from adapters.slack.translate import action_event, command_event, reaction_event
 from adapters.worker import CoreWorkers
 from bot.bootstrap import App
 from bot.commands.registry import TOP_LEVEL
+from bot.events import with_locale
 from bot.lookups import overview
 from bot.metrics import Metrics
 from bot.ports import PlatformError
@@ -159,8 +160,8 @@ def register_listeners(bolt: AsyncApp, bot_app: App, port: SlackPort, workers: C
         await ack()
 
         async def work() -> None:
-            is_admin = await admins.is_admin(client, body.get("team_id") or "", body.get("user_id") or "")
-            await core.handle(command_event(body, is_admin=is_admin), port)
+            member = await admins.member(client, body.get("team_id") or "", body.get("user_id") or "")
+            await core.handle(with_locale(command_event(body, is_admin=member.is_admin), member.locale), port)
 
         workers.submit(work())
 
@@ -168,10 +169,17 @@ def register_listeners(bolt: AsyncApp, bot_app: App, port: SlackPort, workers: C
         bolt.command(f"/{name}")(on_command)
 
     @bolt.event("reaction_added")
-    async def on_reaction(body: dict[str, Any]) -> None:
+    async def on_reaction(body: dict[str, Any], client: AsyncWebClient) -> None:
         event = reaction_event(body)
-        if event is not None:
-            workers.submit(core.handle(event, port))
+        if event is None:
+            return
+
+        async def work() -> None:
+            assert event is not None
+            member = await admins.member(client, event.origin.tenant_id, event.origin.user_id)
+            await core.handle(with_locale(event, member.locale), port)
+
+        workers.submit(work())
 
     @bolt.action(re.compile(f"^{ACTION_PREFIX}"))
     async def on_button(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -179,10 +187,10 @@ def register_listeners(bolt: AsyncApp, bot_app: App, port: SlackPort, workers: C
 
         async def work() -> None:
             team_id = (body.get("team") or {}).get("id") or ""
-            is_admin = await admins.is_admin(client, team_id, (body.get("user") or {}).get("id") or "")
-            event = action_event(body, is_admin=is_admin)
+            member = await admins.member(client, team_id, (body.get("user") or {}).get("id") or "")
+            event = action_event(body, is_admin=member.is_admin)
             if event is not None:
-                await core.handle(event, port)
+                await core.handle(with_locale(event, member.locale), port)
 
         workers.submit(work())
 

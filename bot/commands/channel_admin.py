@@ -54,7 +54,7 @@ async def status(ctx: Context, args: Args) -> Outcome:
     args.done()
     with ctx.transaction() as (session, actor):
         channel = actor.channel
-        lang = channel.language
+        lang = ctx.member_language(actor)
         deck = ctx.services.catalog.get(channel.deck_id)
         cats = channel.categories.replace(",", ", ") or t(lang, "status.all_categories")
         fields = [

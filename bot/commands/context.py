@@ -15,10 +15,10 @@ from bot.clock import Clock
 from bot.commands.errors import DuplicateEvent
 from bot.content.loader import Catalog
 from bot.events import Origin
-from bot.i18n import t
+from bot.i18n import member_language, t
 from bot.metrics import Metrics
 from bot.ports import ChatPort
-from bot.services.directory import Actor, ChannelDefaults, ensure_actor, find_channel, find_tenant
+from bot.services.directory import Actor, ChannelDefaults, ensure_actor, find_actor
 from bot.services.events_log import first_delivery
 from bot.storage.db import Database
 
@@ -59,15 +59,29 @@ class Context:
 
     @property
     def language(self) -> str:
-        """The channel's language (the default for a channel not seen before), read without writing."""
+        """The language of replies to this event's member (see :meth:`member_language`; the defaults for a
+        channel or member not seen before), read without writing."""
         if self._language is None:
-            self._language = self.services.defaults.language
             with self.services.db.transaction() as session:
-                tenant = find_tenant(session, self.origin.platform, self.origin.tenant_id)
-                channel = find_channel(session, tenant.id, self.origin.channel_id) if tenant and tenant.id else None
-                if channel is not None:
-                    self._language = channel.language
+                found = find_actor(session, self.origin)
+            language = found.channel.language if found.channel is not None else self.services.defaults.language
+            deck_id = found.channel.deck_id if found.channel is not None else self.services.defaults.deck_id
+            override, locale = (found.user.language, found.user.locale) if found.user is not None else (None, "")
+            self._language = member_language(
+                override, self.origin.locale or locale, language, self.services.catalog.languages(deck_id)
+            )
         return self._language
+
+    def member_language(self, actor: Actor) -> str:
+        """The language of replies to the member alone (private replies, quizzes, errors): their own choice, else
+        their platform's language, when the channel's deck has it; else the channel's. Public posts keep the
+        channel's language."""
+        return member_language(
+            actor.user.language,
+            self.origin.locale or actor.user.locale,
+            actor.channel.language,
+            self.services.catalog.languages(actor.channel.deck_id),
+        )
 
     def set_language(self, language: str) -> None:
         self._language = language

@@ -33,5 +33,5 @@ def help_message(language: str, emoji: str = "👀") -> Message:
 async def show_help(ctx: Context, args: Args) -> Outcome:
     args.done()
     with ctx.transaction() as (_session, actor):
-        emoji, lang = actor.channel.reveal_emoji, actor.channel.language
+        emoji, lang = actor.channel.reveal_emoji, ctx.member_language(actor)
     return Outcome().add(help_message(lang, emoji), private=True)

@@ -38,7 +38,7 @@ INSIGHT_LINES = 15
 async def review(ctx: Context, args: Args) -> Outcome:
     args.done()
     with ctx.transaction() as (session, actor):
-        channel, lang = actor.channel, actor.channel.language
+        channel, lang = actor.channel, ctx.member_language(actor)
         deck = ctx.services.catalog.get(channel.deck_id)
         if deck is None:
             raise UserError("error.no_quiz_items")
@@ -72,7 +72,7 @@ async def stats(ctx: Context, args: Args) -> Outcome:
 
     who = args.rest()
     with ctx.transaction() as (session, actor):
-        channel, lang, tenant_id = actor.channel, actor.channel.language, actor.tenant.id or 0
+        channel, lang, tenant_id = actor.channel, ctx.member_language(actor), actor.tenant.id or 0
         user = resolve_member(session, tenant_id, who) if who else actor.user
         current, longest = standings.streak_of(session, channel.id or 0, user)
         week = standings.period_key_at("week", ctx.now, channel.timezone)
@@ -140,7 +140,7 @@ async def remind(ctx: Context, args: Args) -> Outcome:
     args.done()
     zone = parsing.timezone(zone_arg) if zone_arg else None
     with ctx.transaction() as (session, actor):
-        lang = actor.channel.language
+        lang = ctx.member_language(actor)
         zone = zone or actor.channel.timezone
         insert_ignore(
             session,
@@ -204,7 +204,7 @@ async def restore_streak(ctx: Context, args: Args) -> Outcome:
 async def insights(ctx: Context, args: Args) -> Outcome:
     args.done()
     with ctx.transaction() as (session, actor):
-        lang, channel = actor.channel.language, actor.channel
+        lang, channel = ctx.member_language(actor), actor.channel
         rows = question_insights(session, actor.tenant.id or 0, channel.id)
     lines = []
     for row in rows[:INSIGHT_LINES]:

@@ -45,7 +45,7 @@ def resolve_member(session: Session, tenant_id: int, value: str) -> User:
 async def streak(ctx: Context, args: Args) -> Outcome:
     who = args.rest()
     with ctx.transaction() as (session, actor):
-        lang = actor.channel.language
+        lang = ctx.member_language(actor) if not who else actor.channel.language
         user = resolve_member(session, actor.tenant.id or 0, who) if who else actor.user
         view = standings.streak_view(session, actor.channel.id or 0, user)
         today = local_day(ctx.now, actor.channel.timezone)

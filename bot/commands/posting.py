@@ -17,7 +17,7 @@ async def post_now(ctx: Context, args: Args) -> Outcome:
     with ctx.transaction() as (_session, actor):
         channel = actor.channel
         today = ctx.now.astimezone(ZoneInfo(channel.timezone)).date()
-        lang, channel_id = channel.language, channel.id
+        lang, channel_id = ctx.member_language(actor), channel.id
     assert channel_id is not None
     result = await post_daily(ctx.services, ctx.port, channel_id, today)
     if result.status == "posted":
@@ -28,4 +28,4 @@ async def post_now(ctx: Context, args: Args) -> Outcome:
         return Outcome().add(Message(Kind.INFO, body=t(lang, "post.already", day=today.isoformat())), private=True)
     if result.status == "failed":
         raise UserError("error.post_failed", reason=result.error or "")
-    raise UserError("error.no_questions", deck=channel.deck_id, language=lang, categories="")
+    raise UserError("error.no_questions", deck=channel.deck_id, language=channel.language, categories="")

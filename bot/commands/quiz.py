@@ -27,7 +27,7 @@ async def quiz(ctx: Context, args: Args) -> Outcome:
             raise UserError("error.bad_count", value=token[:40], max=quizzes.MAX_QUIZ_ITEMS)
     count = parsing.count(count_value, quizzes.MAX_QUIZ_ITEMS) if count_value else quizzes.DEFAULT_QUIZ_ITEMS
     with ctx.transaction() as (session, actor):
-        channel = actor.channel
+        channel, lang = actor.channel, ctx.member_language(actor)
         deck = ctx.services.catalog.get(channel.deck_id)
         if deck is None:
             raise UserError("error.no_quiz_items")
@@ -37,18 +37,16 @@ async def quiz(ctx: Context, args: Args) -> Outcome:
             categories = [c for c in channel.categories.split(",") if c]
         due = [d.question_id for d in reviews.due_questions(session, actor.user, deck.id, ctx.now)]
         items = quizzes.pick_items(
-            deck, channel.language, categories, None, count, ctx.services.rng,
+            deck, lang, categories, None, count, ctx.services.rng,
             due_first=due, reviewed=reviews.reviewed_questions(session, actor.user, deck.id),
         )
         if not items:
             raise UserError("error.no_quiz_items")
-        session_row = quizzes.start(session, channel, actor.user, deck, channel.language, items, ctx.now)
+        session_row = quizzes.start(session, channel, actor.user, deck, lang, items, ctx.now)
         first = quizzes.item_at(ctx.services.catalog, session_row, 0)
         assert first is not None
         _, item, category = first
-        card = quiz_card(
-            item, channel.language, deck.category_label(category, channel.language), session_row.id or 0, 0, len(items)
-        )
+        card = quiz_card(item, lang, deck.category_label(category, lang), session_row.id or 0, 0, len(items))
     return Outcome().add(card, private=True)
 
 

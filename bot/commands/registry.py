@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.commands import channel_admin, learning, members, posting, quiz, vacation
+from bot.commands import channel_admin, learning, member_settings, members, posting, quiz
 from bot.commands.args import Args
 from bot.commands.context import Context
 from bot.messages import Outcome
@@ -18,7 +18,7 @@ class Param:
     """A typed argument, for platforms with typed options (Discord) and for help texts."""
 
     name: str
-    kind: str  # text | integer | time | timezone | category | team | user | choice | emoji | deck | language
+    kind: str  # text | integer | time | timezone | category | team | user | choice | emoji | deck | language | vacation
     required: bool = False
     choices: tuple[str, ...] = ()
 
@@ -75,8 +75,8 @@ def build_registry() -> dict[tuple[str, ...], Command]:
         Command(("stats",), "[USER]", "/stats @alice", "help.cmd.stats", learning.stats,
                 params=(Param("user", "user"),)),
         Command(
-            ("vacation",), "DAYS|off", "/vacation 7", "help.cmd.vacation", vacation.vacation,
-            params=(Param("days", "text", required=True),),
+            ("vacation",), "DAYS|off", "/vacation 7", "help.cmd.vacation", member_settings.vacation,
+            params=(Param("days", "vacation", required=True),),
         ),
         Command(("team",), "create|join|leave|list", "/team join Owls", "help.cmd.team", None),
         Command(
@@ -99,7 +99,7 @@ def build_registry() -> dict[tuple[str, ...], Command]:
         Command(("team", "list"), "", "/team list", "help.cmd.team.list", members.team_list),
         Command(
             ("studybot",),
-            "help|status|post|schedule|deck|language|reveal|order|weekly|eod|remind|vacation|restore-streak|insights|off|on",
+            "help|status|post|schedule|deck|language|reveal|order|weekly|eod|remind|mylanguage|restore-streak|insights|off|on",
             "/studybot help",
             "help.cmd.help",
             help_command.show_help,
@@ -166,6 +166,9 @@ def build_registry() -> dict[tuple[str, ...], Command]:
                 "help.cmd.remind", learning.remind,
                 params=(Param("switch", "choice", required=True, choices=("on", "off")), Param("time", "time"),
                         Param("timezone", "timezone"))),
+        Command(("studybot", "mylanguage"), "pt|en|auto", "/studybot mylanguage pt", "help.cmd.mylanguage",
+                member_settings.my_language,
+                params=(Param("language", "choice", required=True, choices=("pt", "en", "auto")),)),
         Command(("studybot", "restore-streak"), "USER", "/studybot restore-streak @bob", "help.cmd.restore",
                 learning.restore_streak, admin=True, params=(Param("user", "user", required=True),)),
         Command(("studybot", "insights"), "", "/studybot insights", "help.cmd.insights", learning.insights,

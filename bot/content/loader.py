@@ -67,6 +67,11 @@ class Catalog:
     def get(self, deck_id: str) -> Deck | None:
         return self.decks.get(deck_id)
 
+    def languages(self, deck_id: str) -> list[str]:
+        """The languages of a deck ([] for an unknown deck)."""
+        deck = self.decks.get(deck_id)
+        return list(deck.info.languages) if deck else []
+
     def text(self, deck_id: str, question_id: str, language: str) -> tuple[Question, QuestionText] | None:
         deck = self.decks.get(deck_id)
         question = deck.questions.get(question_id) if deck else None

@@ -236,4 +236,13 @@ TEXTS: dict[str, str] = {
     "vacation.none": "You are not on vacation. Start one with `/vacation 7`.",
     "vacation.field": "Vacation",
     "vacation.until": "until {until} (streaks paused)",
+    "help.cmd.mylanguage": "The language of replies to you alone (answers, quizzes, stats, errors): pt, en, or "
+    "auto to follow your Slack or Discord language. Posts to the channel keep its language.",
+    "arg.mylanguage": "pt, en or auto",
+    "error.bad_mylanguage": "`{value}` is not a language choice: use pt, en or auto.",
+    "error.mylanguage_unavailable": "The deck `{deck}` has no `{value}` version, so replies stay in the channel's "
+    "language.",
+    "mylanguage.set": "From now on I reply to you in English.",
+    "mylanguage.auto": "From now on I reply to you in your Slack or Discord language when the deck has it, else in "
+    "the channel's language.",
 }

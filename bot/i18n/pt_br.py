@@ -237,4 +237,13 @@ TEXTS: dict[str, str] = {
     "vacation.none": "Você não está de férias. Comece com `/vacation 7`.",
     "vacation.field": "Férias",
     "vacation.until": "até {until} (sequências pausadas)",
+    "help.cmd.mylanguage": "O idioma das respostas só para você (respostas, quizzes, estatísticas, erros): pt, en, "
+    "ou auto para seguir o idioma do seu Slack ou Discord. As postagens no canal mantêm o idioma dele.",
+    "arg.mylanguage": "pt, en ou auto",
+    "error.bad_mylanguage": "`{value}` não é uma escolha de idioma: use pt, en ou auto.",
+    "error.mylanguage_unavailable": "O baralho `{deck}` não tem versão `{value}`, então as respostas ficam no "
+    "idioma do canal.",
+    "mylanguage.set": "A partir de agora respondo a você em português.",
+    "mylanguage.auto": "A partir de agora respondo a você no idioma do seu Slack ou Discord quando o baralho o "
+    "tiver; senão, no idioma do canal.",
 }

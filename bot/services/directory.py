@@ -85,7 +85,9 @@ def ensure_channel(
     return channel
 
 
-def ensure_user(session: Session, tenant: Tenant, external_id: str, name: str, now: datetime) -> User:
+def ensure_user(
+    session: Session, tenant: Tenant, external_id: str, name: str, now: datetime, locale: str = ""
+) -> User:
     assert tenant.id is not None
     insert_ignore(
         session, User, tenant_id=tenant.id, external_id=external_id, display_name=name or external_id, created_at=now
@@ -94,6 +96,9 @@ def ensure_user(session: Session, tenant: Tenant, external_id: str, name: str, n
     assert user is not None
     if name and user.display_name != name:
         user.display_name = name
+        session.add(user)
+    if locale and user.locale != locale[:16]:
+        user.locale = locale[:16]
         session.add(user)
     return user
 
@@ -120,7 +125,8 @@ class Found:
         if self.tenant is None or self.channel is None or self.user is None:
             return None
         renamed = names_changed(origin, self.tenant.name, self.channel.name, self.user.display_name)
-        return None if renamed else Actor(self.tenant, self.channel, self.user)
+        relocated = bool(origin.locale) and origin.locale[:16] != self.user.locale
+        return None if renamed or relocated else Actor(self.tenant, self.channel, self.user)
 
 
 @cache
@@ -154,7 +160,7 @@ def ensure_actor(session: Session, origin: Origin, defaults: ChannelDefaults, no
         return actor
     tenant = ensure_tenant(session, origin.platform, origin.tenant_id, origin.tenant_name, now)
     channel = ensure_channel(session, tenant, origin.channel_id, origin.channel_name, defaults, now)
-    user = ensure_user(session, tenant, origin.user_id, origin.user_name, now)
+    user = ensure_user(session, tenant, origin.user_id, origin.user_name, now, origin.locale)
     return Actor(tenant, channel, user)
 
 

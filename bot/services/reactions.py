@@ -47,6 +47,8 @@ class ReactionTarget:
     timezone: str
     member: MemberFacts | None
     member_name: str
+    member_language: str | None  # the member's own choice (/studybot mylanguage), if any
+    member_locale: str  # the platform's language for the member, as last reported
     post: PostFacts | None
     latest_seq: int | None
 
@@ -54,7 +56,8 @@ class ReactionTarget:
         """The member, when they exist and the platform sent no new name for them, their workspace or channel
         (else the caller goes the long way, which creates and renames)."""
         renamed = names_changed(origin, self.tenant_name, self.channel_name, self.member_name)
-        return None if renamed else self.member
+        relocated = bool(origin.locale) and origin.locale[:16] != self.member_locale
+        return None if renamed or relocated else self.member
 
 
 @cache
@@ -73,6 +76,8 @@ def _query() -> Any:
             channels.c.timezone,
             users.c.id.label("user_id"),
             users.c.display_name.label("user_name"),
+            users.c.language.label("user_language"),
+            users.c.locale.label("user_locale"),
             posts.c.id.label("post_id"),
             posts.c.seq,
             posts.c.question_day,
@@ -117,6 +122,8 @@ def reaction_target(session: Session, origin: Origin, message_id: str) -> Reacti
         timezone=row["timezone"],
         member=member,
         member_name=row["user_name"] or "",
+        member_language=row["user_language"],
+        member_locale=row["user_locale"] or "",
         post=post,
         latest_seq=row["latest_seq"],
     )

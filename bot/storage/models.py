@@ -60,6 +60,8 @@ class User(SQLModel, table=True):
     tenant_id: int = Field(foreign_key="tenants.id", index=True)
     external_id: str = Field(max_length=64)
     display_name: str = Field(default="", max_length=200)
+    language: str | None = Field(default=None, max_length=8)  # chosen with /studybot mylanguage; None = automatic
+    locale: str = Field(default="", max_length=16)  # the platform's language for the member, as last reported
     created_at: datetime
 
 

@@ -30,6 +30,7 @@ class Call:
 @dataclass
 class FakeSlack:
     admins: set[str] = field(default_factory=set)
+    locales: dict[str, str] = field(default_factory=dict)  # user id -> Slack locale, sent when asked for
     bot_user_id: str = "UBOT"
     calls: list[Call] = field(default_factory=list)
     responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (response_url id, body)
@@ -140,6 +141,11 @@ class FakeSlack:
                     "is_admin": user in self.admins,
                     "is_owner": False,
                     "is_primary_owner": False,
+                    **(
+                        {"locale": self.locales.get(user, "en-US")}
+                        if str(args.get("include_locale")).lower() in ("true", "1")
+                        else {}
+                    ),
                 },
             }
         if method == "views.publish":

@@ -1,4 +1,4 @@
-"""group study: a channel's question order (shuffled or adaptive) and members' vacations
+"""group study: a channel's question order (shuffled or adaptive), members' vacations and languages
 
 Revision ID: 0006_group
 Revises: 0005
@@ -21,6 +21,9 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("question_order", sa.String(length=10), nullable=False, server_default="shuffled")
         )
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("language", sa.String(length=8), nullable=True))
+        batch.add_column(sa.Column("locale", sa.String(length=16), nullable=False, server_default=""))
     op.create_table(
         "vacations",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -40,5 +43,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_vacation_tenant_user", table_name="vacations")
     op.drop_table("vacations")
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("locale")
+        batch.drop_column("language")
     with op.batch_alter_table("channels") as batch:
         batch.drop_column("question_order")

@@ -1,11 +1,12 @@
-"""``/vacation DAYS|off``: pause your streaks, reviews and reminders while you are away."""
+"""A member's own settings: ``/vacation DAYS|off`` (pause streaks, reviews and reminders while away) and
+``/studybot mylanguage pt|en|auto`` (the language of replies to them alone)."""
 
 from __future__ import annotations
 
 from bot.commands.args import Args
 from bot.commands.context import Context
 from bot.commands.errors import UserError
-from bot.i18n import t
+from bot.i18n import parse_language, t
 from bot.messages import Kind, Message, Outcome
 from bot.rules.periods import local_day
 from bot.services import vacations
@@ -22,7 +23,7 @@ async def vacation(ctx: Context, args: Args) -> Outcome:
     args.done()
     days = None if raw == "off" else _days(raw)
     with ctx.transaction() as (session, actor):
-        lang, tenant_id, user_id = actor.channel.language, actor.tenant.id or 0, actor.user.id or 0
+        lang, tenant_id, user_id = ctx.member_language(actor), actor.tenant.id or 0, actor.user.id or 0
         today = local_day(ctx.now, actor.channel.timezone)
         if days is None:
             change = vacations.stop(session, tenant_id, user_id, today, ctx.now)
@@ -33,3 +34,26 @@ async def vacation(ctx: Context, args: Args) -> Outcome:
             change = vacations.start(session, tenant_id, user_id, days, today, ctx.now)
             text = t(lang, "vacation.started", until=vacations.last_day(change.vacation).isoformat(), days=days)
     return Outcome().add(Message(Kind.SUCCESS, body=f"🏖️ {text}"), private=True)
+
+
+#: What ``/studybot mylanguage`` takes for "follow my platform's language".
+AUTOMATIC = ("auto", "automatic", "automático", "automatico")
+
+
+async def my_language(ctx: Context, args: Args) -> Outcome:
+    raw = args.required("arg.mylanguage").strip()
+    args.done()
+    automatic = raw.casefold() in AUTOMATIC
+    choice = None if automatic else parse_language(raw)
+    if choice is None and not automatic:
+        raise UserError("error.bad_mylanguage", value=raw[:20])
+    with ctx.transaction() as (session, actor):
+        available = ctx.services.catalog.languages(actor.channel.deck_id)
+        if choice is not None and choice not in available:
+            raise UserError("error.mylanguage_unavailable", value=raw[:20], deck=actor.channel.deck_id)
+        actor.user.language = choice
+        session.add(actor.user)
+        lang = ctx.member_language(actor)
+    ctx.set_language(lang)
+    text = t(lang, "mylanguage.auto" if choice is None else "mylanguage.set")
+    return Outcome().add(Message(Kind.SUCCESS, body=f"🌐 {text}"), private=True)
