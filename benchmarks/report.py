@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,13 +43,51 @@ does by default. The code is in `benchmarks/` (one module per benchmark, `run.py
 """
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
+def _table(header: list[str], rows: list[list[str] | str]) -> str:
+    """A markdown table; a row given as a string is a line kept from an earlier file, already rendered."""
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    lines += [row if isinstance(row, str) else "| " + " | ".join(c.replace("|", "\\|") for c in row) + " |"
+              for row in rows]
     return "\n".join(lines)
 
 
-def render(info: RunInfo, sections: list[Section]) -> str:
+@dataclass
+class Kept:
+    """What an earlier BENCHMARKS.md holds of benchmarks this run did not measure, kept as it was."""
+
+    summary_rows: dict[int, list[str]]
+    sections: dict[int, str]
+
+    @property
+    def numbers(self) -> list[int]:
+        return sorted(self.sections)
+
+
+def kept_from(previous: str, measured: set[int]) -> Kept:
+    """The summary rows and sections of ``previous`` whose benchmark number is not in ``measured``."""
+    rows: dict[int, list[str]] = {}
+    sections: dict[int, str] = {}
+    summary = re.search(r"^## Summary\n(.*?)(?=^## )", previous, flags=re.S | re.M)
+    for line in (summary.group(1) if summary else "").splitlines():
+        found = re.match(r"\| (\d+)\. ", line)
+        if found and int(found.group(1)) not in measured:
+            rows.setdefault(int(found.group(1)), []).append(line)
+    date = re.search(r"^- Date: (.*)$", previous, flags=re.M)
+    code = re.search(r"^- Code measured: (.*)$", previous, flags=re.M)
+    stamp = f"_Measured {date.group(1)}, code {code.group(1)}._" if date and code else ""
+    for found in re.finditer(r"^## (\d+)\. .*?(?=^## |\Z)", previous, flags=re.S | re.M):
+        number = int(found.group(1))
+        if number in measured:
+            continue
+        heading, _, body = found.group(0).rstrip().partition("\n")
+        if stamp and not body.lstrip().startswith("_Measured "):
+            body = f"\n{stamp}\n{body}"
+        sections[number] = f"{heading}\n{body}\n"
+    return Kept(rows, sections)
+
+
+def render(info: RunInfo, sections: list[Section], kept: Kept | None = None) -> str:
+    kept = kept or Kept({}, {})
     out = [HEADER]
     out.append("## This run\n")
     mode = ("**quick** (a smoke run: sizes shrunk, so the figures say little about the targets)" if info.quick
@@ -63,25 +102,26 @@ def render(info: RunInfo, sections: list[Section]) -> str:
                + "; ".join(f"{s.number}. {s.seconds:.0f} s" for s in sections))
     for note in info.skipped:
         out.append(f"- {note}")
+    if kept.numbers:
+        out.append(f"- Benchmarks {', '.join(map(str, kept.numbers))} were not run this time: their summary rows "
+                   "and sections below are kept from the earlier run that measured them (each section says when)")
     out.append("\n## Machine\n")
     out.append(_table(["", ""], [[k, v] for k, v in info.machine.items()]))
     out.append("\n## Summary\n")
-    summary = []
-    for s in sections:
-        name = f"{s.number}. {s.title}"
-        if s.error:
-            summary.append([name, "–", "the benchmark failed", "–", "–", "–", "ERROR"])
-            continue
-        for row in s.rows:
-            if row.result in ("PASS", "MISS"):
-                summary.append([name, row.db, row.figure, row.measured, row.ratio, row.target, f"**{row.result}**"])
-        if not s.verdicts:
-            dbs = ", ".join(dict.fromkeys(r.db for r in s.rows)) or "–"
-            summary.append([name, dbs, "no target set: reported only", "–", "–", "–", "–"])
+    summary: list[list[str] | str] = []
+    for number in sorted({s.number for s in sections} | set(kept.summary_rows)):
+        summary.extend(kept.summary_rows.get(number, []))
+        summary.extend(_summary_rows(next((s for s in sections if s.number == number), None)))
     out.append(_table(["benchmark", "database", "figure", "measured", "ratio to baseline", "target", "result"],
                       summary))
-    for s in sections:
+    measured_at = f"_Measured {info.date}, code {info.code}{', quick mode' if info.quick else ''}._"
+    for number in sorted({s.number for s in sections} | set(kept.sections)):
+        if number in kept.sections:
+            out.append("\n" + kept.sections[number].rstrip())
+            continue
+        s = next(s for s in sections if s.number == number)
         out.append(f"\n## {s.number}. {s.title}\n")
+        out.append(measured_at + "\n")
         for line in s.method:
             out.append(f"- {line}")
         out.append("")
@@ -100,5 +140,23 @@ def render(info: RunInfo, sections: list[Section]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def _summary_rows(s: Section | None) -> list[list[str] | str]:
+    rows: list[list[str] | str] = []
+    if s is None:
+        return rows
+    name = f"{s.number}. {s.title}"
+    if s.error:
+        return [[name, "–", "the benchmark failed", "–", "–", "–", "ERROR"]]
+    for row in s.rows:
+        if row.result in ("PASS", "MISS"):
+            rows.append([name, row.db, row.figure, row.measured, row.ratio, row.target, f"**{row.result}**"])
+    if not s.verdicts:
+        dbs = ", ".join(dict.fromkeys(r.db for r in s.rows)) or "–"
+        rows.append([name, dbs, "no target set: reported only", "–", "–", "–", "–"])
+    return rows
+
+
 def write(path: Path, info: RunInfo, sections: list[Section]) -> None:
-    path.write_text(render(info, sections))
+    """Write the file; benchmarks of an earlier file that this run did not measure are kept as they were."""
+    previous = path.read_text() if path.exists() else ""
+    path.write_text(render(info, sections, kept_from(previous, {s.number for s in sections})))
