@@ -28,10 +28,16 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+#: Least privilege: chat:write (chat.postMessage, chat.postEphemeral, chat.update; a member's id as the channel
+#: opens the app's Messages tab, so no im:write), chat:write.public (post where not invited), commands,
+#: files:write (the /stats picture), channels:history and groups:history (conversations.history, finding a post
+#: after a crash), reactions:read (reaction_added), users:read (users.info for admin checks).
 BOT_SCOPES = (
-    "channels:history", "chat:write", "chat:write.public", "commands", "files:write", "groups:history", "im:write",
+    "channels:history", "chat:write", "chat:write.public", "commands", "files:write", "groups:history",
     "reactions:read", "users:read",
 )
+#: app_uninstalled and tokens_revoked need no scope: they clean up an OAuth installation.
+BOT_EVENTS = ("app_home_opened", "app_uninstalled", "reaction_added", "tokens_revoked")
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 RATE_LIMIT_RETRIES = 3
