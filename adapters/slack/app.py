@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -18,6 +18,7 @@ from adapters.slack.port import ClientFor, SlackPort
 from adapters.slack.render import ACTION_PREFIX
 from adapters.slack.stores import ThreadedInstallationStore, build_stores
 from adapters.slack.translate import action_event, command_event, reaction_event
+from adapters.slack.unused import ignore_unused
 from adapters.worker import CoreWorkers
 from bot.bootstrap import App
 from bot.commands.registry import TOP_LEVEL
@@ -82,6 +83,7 @@ class SlackBot:
     port: SlackPort
     installation_store: ThreadedInstallationStore | None
     workers: CoreWorkers
+    signing_secret: str = field(default="", repr=False)
 
     async def close(self) -> None:
         """Let the events being handled finish, then stop the worker loops."""
@@ -153,7 +155,7 @@ def build_slack_bot(bot_app: App, settings: Settings) -> SlackBot:
     port = SlackPort(client_for, handlers)
     workers = CoreWorkers(WORKER_LOOPS, name="slack-worker")
     register_listeners(bolt, bot_app, port, workers)
-    return SlackBot(bolt, port, installation_store, workers)
+    return SlackBot(bolt, port, installation_store, workers, signing_secret)
 
 
 def register_listeners(bolt: AsyncApp, bot_app: App, port: SlackPort, workers: CoreWorkers) -> None:
@@ -205,6 +207,8 @@ def register_listeners(bolt: AsyncApp, bot_app: App, port: SlackPort, workers: C
             await port.publish_home(team_id, event.get("user") or "", overview(bot_app.services, origin))
 
         workers.submit(work())
+
+    ignore_unused(bolt)
 
     @bolt.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:
