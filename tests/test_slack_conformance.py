@@ -19,8 +19,8 @@ from adapters.cli import app as cli_app
 from adapters.slack.manifest import MANIFEST_FILE, manifest
 from bot.clock import ManualClock
 from tests.slack_conformance import fill_ids, sample_files, schema_errors
-from tests.slack_helpers import SIGNING_SECRET
-from tests.test_slack_e2e import Rig, _rig
+from tests.slack_helpers import SIGNING_SECRET, block_text
+from tests.test_slack_e2e import Rig, _last_post_ts, _rig
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -89,6 +89,8 @@ async def test_every_slack_sample_is_acked_quietly_within_3_seconds(
 ) -> None:
     files = sample_files("events") + sample_files("app-backend")
     assert len(files) > 100
+    removal = ("AppUninstalledPayload.json", "TokensRevokedPayload.json")
+    files = [f for f in files if f.name not in removal] + [f for f in files if f.name in removal]  # as in life
     caplog.set_level(logging.DEBUG)
     async for rig in _rig(database_url, clock, multi=mode == "oauth"):
         if mode == "oauth":
@@ -174,3 +176,112 @@ async def test_bad_signature_is_logged_as_a_bounded_summary_never_the_body(
     logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
     assert marker not in logged and len(logged) < 5 * 2000
     assert sum(r.getMessage() == "slack request refused" for r in caplog.records) == 5
+
+
+@pytest.fixture
+async def oauth(database_url: str, clock: ManualClock):
+    async for r in _rig(database_url, clock, multi=True):
+        for team in ("T1", "T2"):
+            await install(r, team)
+        yield r
+
+
+def _envelope(event: dict, *, team: str, installed: str, event_id: str, shared: bool = False) -> str:
+    """An Events API envelope as Slack sends it: ``team_id`` the event's workspace, ``authorizations[0]`` the
+    installation it is delivered for (they differ in a channel shared with another organisation)."""
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": team,
+            "api_app_id": "A1",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [
+                {"team_id": installed, "user_id": "UBOT", "is_bot": True, "is_enterprise_install": False}
+            ],
+            "is_ext_shared_channel": shared,
+        }
+    )
+
+
+async def _bots(rig: Rig) -> set[str]:
+    with rig.app.db.engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT team_id FROM slack_bots").all()
+        rows += conn.exec_driver_sql("SELECT team_id FROM slack_installations").all()
+    return {row[0] for row in rows}
+
+
+def _enabled(rig: Rig) -> dict[str, bool]:
+    from sqlmodel import select
+
+    from bot.storage.models import Channel, Tenant
+
+    with rig.app.db.transaction() as s:
+        rows = s.exec(select(Tenant.external_id, Channel.enabled).join(Channel, Channel.tenant_id == Tenant.id)).all()
+    return {team: enabled for team, enabled in rows}
+
+
+async def test_a_reaction_in_a_channel_shared_with_another_organisation_reveals(oauth: Rig) -> None:
+    rig = oauth
+    await rig.run_command("/studybot schedule 09:00 UTC daily", team="T1")
+    await rig.run_command("/studybot post", team="T1")
+    await rig.fake.wait_for(lambda: rig.fake.of("chat.postMessage"))
+    ts = _last_post_ts(rig)
+    reaction = {
+        "type": "reaction_added",
+        "user": "UOTHER",  # a member of the other organisation's workspace
+        "reaction": "eyes",
+        "item_user": "UBOT",
+        "item": {"type": "message", "channel": "C1", "ts": ts},
+        "event_ts": f"{time.time():.6f}",
+    }
+    body = _envelope(reaction, team="TOTHER", installed="T1", event_id="EvSHARED1", shared=True)
+    status, _ = await rig.slack.post(body, "application/json")
+    assert status == 200
+    await rig.fake.wait_for(lambda: rig.fake.of("chat.postEphemeral"))
+    call = rig.fake.of("chat.postEphemeral")[0]
+    assert call.args["user"] == "UOTHER" and call.args["channel"] == "C1" and call.token == "xoxb-T1-token"
+    assert "Model answer" in block_text(call.args["blocks"])
+
+
+async def test_uninstall_and_revocation_forget_the_tokens_and_stop_the_posts(oauth: Rig) -> None:
+    from datetime import timedelta
+
+    from scheduler.facade import tick
+
+    rig = oauth
+    for team in ("T1", "T2"):
+        await rig.run_command("/studybot schedule 09:00 UTC daily", team=team)
+    assert _enabled(rig) == {"T1": True, "T2": True}
+    # a user token revoked: the bot's installation stays and so do the posts
+    revoked_user = {"type": "tokens_revoked", "tokens": {"oauth": ["UADMIN"], "bot": []}}
+    status, _ = await rig.slack.post(
+        _envelope(revoked_user, team="T2", installed="T2", event_id="EvREV1"), "application/json"
+    )
+    assert status == 200
+    uninstalled = {"type": "app_uninstalled"}
+    status, _ = await rig.slack.post(
+        _envelope(uninstalled, team="T1", installed="T1", event_id="EvUN1"), "application/json"
+    )
+    assert status == 200
+    await rig.fake.wait_for(lambda: _enabled(rig) == {"T1": False, "T2": True})
+    assert await _bots(rig) == {"T2"}
+    assert await rig.bot.installation_store.async_find_bot(enterprise_id=None, team_id="T1") is None  # type: ignore[union-attr]
+    posted = rig.fake.of("chat.postMessage")
+    await tick(rig.app.services, {"slack": rig.bot.port}, rig.app.services.clock.now() + timedelta(hours=2, minutes=1))
+    after = rig.fake.of("chat.postMessage")[len(posted) :]
+    assert after and {c.token for c in after} == {"xoxb-T2-token"}  # T2's question (and weekly board) only
+    # the bot token revoked: forgotten, and T2's channels are off too
+    revoked_bot = {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}}
+    status, _ = await rig.slack.post(
+        _envelope(revoked_bot, team="T2", installed="T2", event_id="EvREV2"), "application/json"
+    )
+    assert status == 200
+    await rig.fake.wait_for(lambda: _enabled(rig) == {"T1": False, "T2": False})
+    assert await _bots(rig) == set()
+    # the data is kept; installed again, the admin is told why the channel is off
+    await install(rig, "T1")
+    reply = await rig.run_command("/studybot status", team="T1")
+    assert "removed from this workspace" in block_text(reply["blocks"])

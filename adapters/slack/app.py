@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -15,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.admins import AdminCache
 from adapters.slack.port import ClientFor, SlackPort
+from adapters.slack.removal import register_removal_listeners
 from adapters.slack.render import ACTION_PREFIX
 from adapters.slack.stores import ThreadedInstallationStore, build_stores
 from adapters.slack.translate import action_event, command_event, reaction_event
@@ -98,10 +100,15 @@ def _client_factory(
     if settings.slack_bot_token is not None and installation_store is None:
         client.token = settings.slack_bot_token.get_secret_value()
 
-    async def client_for(team_id: str) -> AsyncWebClient:
+    async def client_for(team_id: str, enterprise_id: str | None = None) -> AsyncWebClient:
+        """The client with the installation's bot token: by team and organisation when Bolt's context gave
+        them, by team alone for the scheduler (a workspace of an Enterprise Grid has both)."""
         if installation_store is None:
             return client
-        bot = await installation_store.async_find_bot(enterprise_id=None, team_id=team_id)
+        if enterprise_id:
+            bot = await installation_store.async_find_bot(enterprise_id=enterprise_id, team_id=team_id)
+        else:
+            bot = await installation_store.async_find_bot_of_team(team_id)
         if bot is None:
             raise PlatformError(f"slack: no installation for team {team_id}", permanent=True)
         return AsyncWebClient(token=bot.bot_token, base_url=settings.slack_api_url, retry_handlers=handlers)
@@ -159,16 +166,23 @@ def build_slack_bot(bot_app: App, settings: Settings) -> SlackBot:
 
 
 def register_listeners(bolt: AsyncApp, bot_app: App, port: SlackPort, workers: CoreWorkers) -> None:
-    """Every listener acks at once (Bolt acks events by itself) and hands the work to a worker loop."""
+    """Every listener acks at once (Bolt acks events by itself) and hands the work to a worker loop.
+
+    The workspace is always Bolt's ``context.team_id`` (and ``enterprise_id``): the installation the request is
+    for, which in a channel shared with another organisation is not the envelope's ``team_id``.
+    """
     admins = AdminCache()
     core = bot_app.core
 
-    async def on_command(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_command(ack: Any, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         await ack()
 
         async def work() -> None:
-            is_admin = await admins.is_admin(client, body.get("team_id") or "", body.get("user_id") or "")
-            await core.handle(command_event(body, is_admin=is_admin), port)
+            is_admin = await admins.is_admin(client, context.team_id or "", body.get("user_id") or "")
+            event = command_event(
+                body, is_admin=is_admin, team_id=context.team_id, enterprise_id=context.enterprise_id
+            )
+            await core.handle(event, port)
 
         workers.submit(work())
 
@@ -176,38 +190,39 @@ def register_listeners(bolt: AsyncApp, bot_app: App, port: SlackPort, workers: C
         bolt.command(f"/{name}")(on_command)
 
     @bolt.event("reaction_added")
-    async def on_reaction(body: dict[str, Any]) -> None:
-        event = reaction_event(body)
+    async def on_reaction(body: dict[str, Any], context: AsyncBoltContext) -> None:
+        event = reaction_event(body, team_id=context.team_id, enterprise_id=context.enterprise_id)
         if event is not None:
             workers.submit(core.handle(event, port))
 
     @bolt.action(re.compile(f"^{ACTION_PREFIX}"))
-    async def on_button(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_button(ack: Any, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         await ack()
 
         async def work() -> None:
-            team_id = (body.get("team") or {}).get("id") or ""
-            is_admin = await admins.is_admin(client, team_id, (body.get("user") or {}).get("id") or "")
-            event = action_event(body, is_admin=is_admin)
+            is_admin = await admins.is_admin(client, context.team_id or "", (body.get("user") or {}).get("id") or "")
+            event = action_event(body, is_admin=is_admin, team_id=context.team_id, enterprise_id=context.enterprise_id)
             if event is not None:
                 await core.handle(event, port)
 
         workers.submit(work())
 
     @bolt.event("app_home_opened")
-    async def on_home(body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def on_home(event: dict[str, Any], context: AsyncBoltContext) -> None:
         if event.get("tab") not in (None, "home"):
             return
         from bot.events import Origin
 
-        team_id = body.get("team_id") or ""
+        team_id = context.team_id or ""
         origin = Origin("slack", team_id, "", event.get("user") or "")
 
         async def work() -> None:
-            await port.publish_home(team_id, event.get("user") or "", overview(bot_app.services, origin))
+            message = overview(bot_app.services, origin)
+            await port.publish_home(team_id, event.get("user") or "", message, enterprise_id=context.enterprise_id)
 
         workers.submit(work())
 
+    register_removal_listeners(bolt, bot_app, workers)
     ignore_unused(bolt)
 
     @bolt.error

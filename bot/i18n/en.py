@@ -213,4 +213,7 @@ TEXTS: dict[str, str] = {
     "arg.on_off": "on or off",
     "error.bad_on_off": "`{value}` is neither on nor off.",
     "error.upload_failed": "I could not upload the picture: {reason}",
+    # Slack: app removed from a workspace
+    "notice.uninstalled": "The daily question was switched off here when studybot was removed from this "
+    "workspace. Your history is kept; `/studybot on` turns it back on.",
 }

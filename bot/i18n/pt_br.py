@@ -214,4 +214,7 @@ TEXTS: dict[str, str] = {
     "arg.on_off": "on ou off",
     "error.bad_on_off": "`{value}` não é on nem off.",
     "error.upload_failed": "Não consegui enviar a imagem: {reason}",
+    # Slack: app removed from a workspace
+    "notice.uninstalled": "A pergunta do dia foi desligada aqui quando o studybot foi removido deste "
+    "workspace. O histórico foi mantido; `/studybot on` a liga de novo.",
 }
