@@ -285,3 +285,42 @@ async def test_uninstall_and_revocation_forget_the_tokens_and_stop_the_posts(oau
     await install(rig, "T1")
     reply = await rig.run_command("/studybot status", team="T1")
     assert "removed from this workspace" in block_text(reply["blocks"])
+
+
+def _rows_of(rig: Rig, team: str) -> dict[str, int]:
+    """Rows per table that belong to one workspace (by tenant_id), for the purge."""
+    from sqlalchemy import func, select, text
+    from sqlmodel import SQLModel
+
+    with rig.app.db.engine.connect() as conn:
+        tenant = conn.execute(text("SELECT id FROM tenants WHERE external_id = :team"), {"team": team}).scalar()
+        counts = {
+            name: conn.execute(select(func.count()).select_from(table).where(table.c.tenant_id == tenant)).scalar_one()
+            for name, table in SQLModel.metadata.tables.items()
+            if "tenant_id" in table.c
+        }
+    return {name: n for name, n in counts.items() if n} | ({"tenants": 1} if tenant is not None else {})
+
+
+async def test_an_admin_purges_a_removed_workspace_and_only_it(oauth: Rig, database_url: str) -> None:
+    rig = oauth
+    for team in ("T1", "T2"):
+        await rig.run_command("/studybot schedule 09:00 UTC daily", team=team)
+        await rig.run_command("/team create Owls", team=team)
+        await rig.run_command("/studybot post", team=team)
+        await rig.slack.react(_last_post_ts(rig), team=team, user="U2")
+    await rig.fake.wait_for(lambda: len(rig.fake.of("chat.postEphemeral")) == 2)
+    t2_before = _rows_of(rig, "T2")
+    assert {"channels", "users", "teams", "daily_posts", "reveals", "points_ledger"} <= set(_rows_of(rig, "T1"))
+    runner = CliRunner()
+    env = {"DATABASE_URL": database_url}
+    refused = runner.invoke(cli_app, ["slack", "purge", "not a team", "--yes"], env=env)
+    assert refused.exit_code == 2 and "is not a Slack team id" in refused.output and "Traceback" not in refused.output
+    assert runner.invoke(cli_app, ["slack", "purge", "T1"], input="n\n", env=env).exit_code == 1  # asked, declined
+    assert _rows_of(rig, "T1") != {}
+    result = runner.invoke(cli_app, ["slack", "purge", "T1", "--yes"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Deleted the data of Slack workspace T1" in result.output and "reveals" in result.output
+    assert _rows_of(rig, "T1") == {} and _rows_of(rig, "T2") == t2_before
+    again = runner.invoke(cli_app, ["slack", "purge", "T1", "--yes"], env=env)
+    assert again.exit_code == 1 and "keeps no data" in again.output
