@@ -4,6 +4,7 @@ Events API and interactivity payloads, read in place (never copied into the proj
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -106,3 +107,80 @@ def fill_ids(payload: Any, *, response_url: str, serial: int, parent: str = "") 
     if out.get("type") == "" and isinstance(out.get("event"), dict):
         out["type"] = "event_callback"
     return out
+
+
+_ENTITY = re.compile(r"&(?!amp;|lt;|gt;)")
+#: Limits Slack documents that slack_sdk's models do not check themselves.
+SECTION_FIELD_LIMIT, CONTEXT_TEXT_LIMIT, MESSAGE_BLOCKS, HOME_BLOCKS = 2000, 3000, 50, 100
+
+
+def _texts(value: Any) -> list[tuple[str, str]]:
+    """(type, text) of every text object in a block, however deep."""
+    found: list[tuple[str, str]] = []
+    if isinstance(value, dict):
+        if value.get("type") in ("mrkdwn", "plain_text") and isinstance(value.get("text"), str):
+            found.append((value["type"], value["text"]))
+        for item in value.values():
+            found += _texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            found += _texts(item)
+    return found
+
+
+def block_problems(blocks: list[dict[str, Any]], *, home: bool = False) -> list[str]:
+    """Every way ``blocks`` break Slack's rules: parsed with slack_sdk's Block (or a home View) models, whose
+    ``to_dict`` checks lengths and counts, plus the documented limits the models leave out."""
+    from slack_sdk.errors import SlackObjectFormationError
+    from slack_sdk.models.blocks import Block
+    from slack_sdk.models.views import View
+
+    problems: list[str] = []
+    if not blocks:
+        problems.append("no blocks")
+    if len(blocks) > (HOME_BLOCKS if home else MESSAGE_BLOCKS):
+        problems.append(f"{len(blocks)} blocks")
+    try:
+        if home:
+            View(type="home", blocks=blocks).to_dict()
+        for raw in blocks:
+            parsed = Block.parse(raw)
+            if parsed is None:
+                problems.append(f"unknown block {raw.get('type')}")
+            else:
+                parsed.to_dict()
+    except SlackObjectFormationError as exc:
+        problems.append(str(exc))
+    for raw in blocks:
+        for field in raw.get("fields") or []:
+            if not 0 < len(field["text"]) <= SECTION_FIELD_LIMIT:
+                problems.append(f"field of {len(field['text'])} characters")
+        if raw["type"] == "context":
+            for element in raw["elements"]:
+                if not 0 < len(element.get("text", "x")) <= CONTEXT_TEXT_LIMIT:
+                    problems.append(f"context text of {len(element['text'])} characters")
+        for kind, text in _texts(raw):
+            if not text.strip():
+                problems.append(f"empty {kind} text in a {raw['type']} block")
+            if kind == "mrkdwn" and (_ENTITY.search(text) or text.count("<") != text.count(">")):
+                problems.append(f"a cut entity or link in {text[:40]!r}...{text[-40:]!r}")
+    return problems
+
+
+def payload_problems(fake: Any) -> list[str]:
+    """Every block and notification text studybot sent to the fake Slack (Web API calls and response_urls)."""
+    problems: list[str] = []
+    sent = [(c.method, c.args) for c in fake.calls] + [("response_url", body) for _, body in fake.responses]
+    for method, args in sent:
+        if method == "views.publish":
+            view = args["view"] if isinstance(args["view"], dict) else json.loads(args["view"])
+            problems += [f"{method}: {p}" for p in block_problems(view["blocks"], home=True)]
+        elif "blocks" in args or "text" in args:
+            blocks = args.get("blocks")
+            blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+            if blocks is not None:
+                problems += [f"{method}: {p}" for p in block_problems(blocks)]
+            text = args.get("text") or ""
+            if not text.strip() or "**" in text or _ENTITY.search(text):
+                problems.append(f"{method}: notification text {text[:60]!r}")
+    return problems

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from adapters.cli import app as cli_app
 from adapters.slack.manifest import MANIFEST_FILE, manifest
 from bot.clock import ManualClock
-from tests.slack_conformance import fill_ids, sample_files, schema_errors
+from tests.slack_conformance import fill_ids, payload_problems, sample_files, schema_errors
 from tests.slack_helpers import SIGNING_SECRET, block_text
 from tests.test_slack_e2e import Rig, _last_post_ts, _rig
 
@@ -103,6 +103,7 @@ async def test_every_slack_sample_is_acked_quietly_within_3_seconds(
         await asyncio.sleep(0.3)  # let the work behind the acks finish and log whatever it logs
         assert failures == []
         assert _noise(caplog.records) == []
+        assert payload_problems(rig.fake) == []
 
 
 @pytest.fixture
@@ -244,6 +245,7 @@ async def test_a_reaction_in_a_channel_shared_with_another_organisation_reveals(
     call = rig.fake.of("chat.postEphemeral")[0]
     assert call.args["user"] == "UOTHER" and call.args["channel"] == "C1" and call.token == "xoxb-T1-token"
     assert "Model answer" in block_text(call.args["blocks"])
+    assert payload_problems(rig.fake) == []
 
 
 async def test_uninstall_and_revocation_forget_the_tokens_and_stop_the_posts(oauth: Rig) -> None:
@@ -324,3 +326,4 @@ async def test_an_admin_purges_a_removed_workspace_and_only_it(oauth: Rig, datab
     assert _rows_of(rig, "T1") == {} and _rows_of(rig, "T2") == t2_before
     again = runner.invoke(cli_app, ["slack", "purge", "T1", "--yes"], env=env)
     assert again.exit_code == 1 and "keeps no data" in again.output
+    assert payload_problems(rig.fake) == []
