@@ -327,3 +327,72 @@ async def test_an_admin_purges_a_removed_workspace_and_only_it(oauth: Rig, datab
     again = runner.invoke(cli_app, ["slack", "purge", "T1", "--yes"], env=env)
     assert again.exit_code == 1 and "keeps no data" in again.output
     assert payload_problems(rig.fake) == []
+
+
+#: The bot scope each Web API method studybot calls needs (Slack's method reference); none for views.publish.
+METHOD_SCOPES: dict[str, set[str]] = {
+    "chat_postMessage": {"chat:write", "chat:write.public"},  # .public: channels the bot was not invited to
+    "chat_postEphemeral": {"chat:write"},
+    "chat_update": {"chat:write"},
+    "conversations_history": {"channels:history", "groups:history"},  # public and private channels
+    "files_upload_v2": {"files:write"},
+    "users_info": {"users:read"},
+    "views_publish": set(),
+}
+#: Scopes that events and slash commands need: reaction_added, and the commands themselves.
+EVENT_SCOPES = {"reactions:read", "commands"}
+
+
+def test_bot_scopes_are_exactly_what_the_calls_and_events_need() -> None:
+    import re
+
+    from adapters.slack.app import BOT_EVENTS, BOT_SCOPES
+
+    source = "\n".join(p.read_text() for p in (Path(__file__).parents[1] / "adapters" / "slack").glob("*.py"))
+    called = set(re.findall(r"client\.([a-z]+_[A-Za-z0-9_]+)\(", source))
+    assert called and called <= set(METHOD_SCOPES), (
+        f"a new Web API call: add it and its scope: {called - set(METHOD_SCOPES)}"
+    )
+    needed = set().union(*(METHOD_SCOPES[m] for m in called)) | EVENT_SCOPES
+    assert set(BOT_SCOPES) == needed and "im:write" not in BOT_SCOPES
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    slack_section = readme[readme.index("## Slack") : readme.index("## Discord")]
+    for scope in BOT_SCOPES:
+        assert f"`{scope}`" in slack_section, f"README's Slack section does not list {scope}"
+    assert "im:write" not in slack_section
+    for event in BOT_EVENTS:
+        assert f"`{event}`" in slack_section
+
+
+async def test_a_workspace_of_an_enterprise_grid_is_served_and_posted_to(oauth: Rig) -> None:
+    """The installation's organisation comes from Bolt's context for requests; the scheduler knows only the team."""
+    from datetime import timedelta
+
+    from scheduler.facade import tick
+
+    rig = oauth
+    await install(rig, "T3", enterprise="E1")
+    form = {
+        "team_id": "T3",
+        "team_domain": "three",
+        "enterprise_id": "E1",
+        "enterprise_name": "Grid",
+        "channel_id": "C3",
+        "channel_name": "study",
+        "user_id": "UADMIN",
+        "user_name": "admin",
+        "command": "/studybot",
+        "text": "schedule 09:00 UTC daily",
+        "api_app_id": "A1",
+        "is_enterprise_install": "false",
+        "response_url": rig.fake.response_url("grid1"),
+        "trigger_id": "trigger.grid.1",
+    }
+    status, _ = await rig.slack.post(urlencode(form), "application/x-www-form-urlencoded")
+    assert status == 200
+    await rig.fake.wait_for(lambda: rig.fake.responses)
+    assert "Daily question at 09:00" in block_text(rig.fake.responses[-1][1]["blocks"])
+    assert [c.token for c in rig.fake.of("users.info")] == ["xoxb-T3-token"]
+    await tick(rig.app.services, {"slack": rig.bot.port}, rig.app.services.clock.now() + timedelta(hours=2, minutes=1))
+    posts = [c for c in rig.fake.of("chat.postMessage") if c.args["channel"] == "C3"]
+    assert posts and {c.token for c in posts} == {"xoxb-T3-token"}
