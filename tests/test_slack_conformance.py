@@ -396,3 +396,20 @@ async def test_a_workspace_of_an_enterprise_grid_is_served_and_posted_to(oauth: 
     await tick(rig.app.services, {"slack": rig.bot.port}, rig.app.services.clock.now() + timedelta(hours=2, minutes=1))
     posts = [c for c in rig.fake.of("chat.postMessage") if c.args["channel"] == "C3"]
     assert posts and {c.token for c in posts} == {"xoxb-T3-token"}
+
+
+async def test_url_verification_and_ssl_check_are_answered(rig: Rig) -> None:
+    """The two requests Slack sends when a Request URL is set and checked."""
+    challenge = json.dumps(
+        {
+            "token": "legacy",
+            "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "type": "url_verification",
+        }
+    )
+    status, text = await rig.slack.post(challenge, "application/json")
+    assert status == 200 and "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in text
+    status, _ = await rig.slack.post(
+        urlencode({"ssl_check": "1", "token": "legacy"}), "application/x-www-form-urlencoded"
+    )
+    assert status == 200
