@@ -413,3 +413,16 @@ async def test_url_verification_and_ssl_check_are_answered(rig: Rig) -> None:
         urlencode({"ssl_check": "1", "token": "legacy"}), "application/x-www-form-urlencoded"
     )
     assert status == 200
+
+
+def test_a_shared_channel_reaction_belongs_to_the_installation_not_the_envelope() -> None:
+    """Slack's sample reaction_added, delivered for installation T1 from another organisation's workspace."""
+    from adapters.slack.translate import reaction_event
+
+    path = next(p for p in sample_files("events") if p.name == "ReactionAddedPayload.json")
+    body = fill_ids(json.loads(path.read_text()), response_url="", serial=1)
+    body |= {"team_id": "TOTHER", "is_ext_shared_channel": True}
+    event = reaction_event(body)
+    assert event is not None and event.origin.tenant_id == "T1"  # authorizations[0], as Bolt's context says
+    with_context = reaction_event(body, team_id="T1", enterprise_id="E1")
+    assert with_context is not None and with_context.origin.reply_handle.enterprise_id == "E1"
