@@ -121,6 +121,8 @@ def test_manifest_file_is_current_and_lists_every_command() -> None:
     data = yaml.safe_load(MANIFEST_FILE.read_text())
     assert [c["command"] for c in data["features"]["slash_commands"]] == [f"/{n}" for n in TOP_LEVEL]
     assert data["settings"]["socket_mode_enabled"] is True and data["settings"]["interactivity"]["is_enabled"]
-    assert set(data["settings"]["event_subscriptions"]["bot_events"]) == {"reaction_added", "app_home_opened"}
+    assert set(data["settings"]["event_subscriptions"]["bot_events"]) == {
+        "reaction_added", "app_home_opened", "app_uninstalled", "tokens_revoked"
+    }
     assert {"commands", "chat:write", "reactions:read", "users:read"} <= set(data["oauth_config"]["scopes"]["bot"])
     assert all(len(c["description"]) <= 100 for c in manifest()["features"]["slash_commands"])

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -15,9 +16,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.admins import AdminCache
 from adapters.slack.port import ClientFor, SlackPort
+from adapters.slack.removal import register_removal_listeners
 from adapters.slack.render import ACTION_PREFIX
 from adapters.slack.stores import ThreadedInstallationStore, build_stores
 from adapters.slack.translate import action_event, command_event, reaction_event
+from adapters.slack.unused import ignore_unused
 from adapters.worker import CoreWorkers
 from bot.bootstrap import App
 from bot.commands.registry import TOP_LEVEL
@@ -29,10 +32,16 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+#: Least privilege: chat:write (chat.postMessage, chat.postEphemeral, chat.update; a member's id as the channel
+#: opens the app's Messages tab, so no im:write), chat:write.public (post where not invited), commands,
+#: files:write (the /stats picture), channels:history and groups:history (conversations.history, finding a post
+#: after a crash), reactions:read (reaction_added), users:read (users.info for admin checks).
 BOT_SCOPES = (
-    "channels:history", "chat:write", "chat:write.public", "commands", "files:write", "groups:history", "im:write",
+    "channels:history", "chat:write", "chat:write.public", "commands", "files:write", "groups:history",
     "reactions:read", "users:read",
 )
+#: app_uninstalled and tokens_revoked need no scope: they clean up an OAuth installation.
+BOT_EVENTS = ("app_home_opened", "app_uninstalled", "reaction_added", "tokens_revoked")
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 RATE_LIMIT_RETRIES = 3
@@ -77,6 +86,7 @@ class SlackBot:
     port: SlackPort
     installation_store: ThreadedInstallationStore | None
     workers: CoreWorkers
+    signing_secret: str = field(default="", repr=False)
 
     async def close(self) -> None:
         """Let the events being handled finish, then stop the worker loops."""
@@ -91,10 +101,15 @@ def _client_factory(
     if settings.slack_bot_token is not None and installation_store is None:
         client.token = settings.slack_bot_token.get_secret_value()
 
-    async def client_for(team_id: str) -> AsyncWebClient:
+    async def client_for(team_id: str, enterprise_id: str | None = None) -> AsyncWebClient:
+        """The client with the installation's bot token: by team and organisation when Bolt's context gave
+        them, by team alone for the scheduler (a workspace of an Enterprise Grid has both)."""
         if installation_store is None:
             return client
-        bot = await installation_store.async_find_bot(enterprise_id=None, team_id=team_id)
+        if enterprise_id:
+            bot = await installation_store.async_find_bot(enterprise_id=enterprise_id, team_id=team_id)
+        else:
+            bot = await installation_store.async_find_bot_of_team(team_id)
         if bot is None:
             raise PlatformError(f"slack: no installation for team {team_id}", permanent=True)
         return AsyncWebClient(token=bot.bot_token, base_url=settings.slack_api_url, retry_handlers=handlers)
@@ -148,20 +163,27 @@ def build_slack_bot(bot_app: App, settings: Settings) -> SlackBot:
     port = SlackPort(client_for, handlers)
     workers = CoreWorkers(WORKER_LOOPS, name="slack-worker")
     register_listeners(bolt, bot_app, port, workers)
-    return SlackBot(bolt, port, installation_store, workers)
+    return SlackBot(bolt, port, installation_store, workers, signing_secret)
 
 
 def register_listeners(bolt: AsyncApp, bot_app: App, port: SlackPort, workers: CoreWorkers) -> None:
-    """Every listener acks at once (Bolt acks events by itself) and hands the work to a worker loop."""
+    """Every listener acks at once (Bolt acks events by itself) and hands the work to a worker loop.
+
+    The workspace is always Bolt's ``context.team_id`` (and ``enterprise_id``): the installation the request is
+    for, which in a channel shared with another organisation is not the envelope's ``team_id``.
+    """
     admins = AdminCache()
     core = bot_app.core
 
-    async def on_command(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_command(ack: Any, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         await ack()
 
         async def work() -> None:
-            member = await admins.member(client, body.get("team_id") or "", body.get("user_id") or "")
-            await core.handle(with_locale(command_event(body, is_admin=member.is_admin), member.locale), port)
+            member = await admins.member(client, context.team_id or "", body.get("user_id") or "")
+            event = command_event(
+                body, is_admin=member.is_admin, team_id=context.team_id, enterprise_id=context.enterprise_id
+            )
+            await core.handle(with_locale(event, member.locale), port)
 
         workers.submit(work())
 
@@ -169,8 +191,8 @@ def register_listeners(bolt: AsyncApp, bot_app: App, port: SlackPort, workers: C
         bolt.command(f"/{name}")(on_command)
 
     @bolt.event("reaction_added")
-    async def on_reaction(body: dict[str, Any], client: AsyncWebClient) -> None:
-        event = reaction_event(body)
+    async def on_reaction(body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        event = reaction_event(body, team_id=context.team_id, enterprise_id=context.enterprise_id)
         if event is None:
             return
 
@@ -182,31 +204,36 @@ def register_listeners(bolt: AsyncApp, bot_app: App, port: SlackPort, workers: C
         workers.submit(work())
 
     @bolt.action(re.compile(f"^{ACTION_PREFIX}"))
-    async def on_button(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_button(ack: Any, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
         await ack()
 
         async def work() -> None:
-            team_id = (body.get("team") or {}).get("id") or ""
-            member = await admins.member(client, team_id, (body.get("user") or {}).get("id") or "")
-            event = action_event(body, is_admin=member.is_admin)
+            member = await admins.member(client, context.team_id or "", (body.get("user") or {}).get("id") or "")
+            event = action_event(
+                body, is_admin=member.is_admin, team_id=context.team_id, enterprise_id=context.enterprise_id
+            )
             if event is not None:
                 await core.handle(with_locale(event, member.locale), port)
 
         workers.submit(work())
 
     @bolt.event("app_home_opened")
-    async def on_home(body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def on_home(event: dict[str, Any], context: AsyncBoltContext) -> None:
         if event.get("tab") not in (None, "home"):
             return
         from bot.events import Origin
 
-        team_id = body.get("team_id") or ""
+        team_id = context.team_id or ""
         origin = Origin("slack", team_id, "", event.get("user") or "")
 
         async def work() -> None:
-            await port.publish_home(team_id, event.get("user") or "", overview(bot_app.services, origin))
+            message = overview(bot_app.services, origin)
+            await port.publish_home(team_id, event.get("user") or "", message, enterprise_id=context.enterprise_id)
 
         workers.submit(work())
+
+    register_removal_listeners(bolt, bot_app, workers)
+    ignore_unused(bolt)
 
     @bolt.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:

@@ -78,3 +78,30 @@ def manifest() -> None:
     from adapters.slack.manifest import manifest_yaml
 
     typer.echo(manifest_yaml(), nl=False)
+
+
+@slack_app.command("purge")
+def purge(
+    team_id: Annotated[str, typer.Argument(help="The workspace's team id (T...), as logged when it removed the app.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Delete without asking.")] = False,
+) -> None:
+    """Delete everything studybot keeps about one workspace: channels, members, teams, posts, points, streaks,
+    reviews. Run it after the workspace removed the app (its channels are off and its tokens already gone)."""
+    import re
+
+    from adapters.cli import _bootstrap, _fail, _settings
+    from adapters.slack.translate import PLATFORM
+    from bot.services.removal import purge_tenant
+
+    if not re.fullmatch(r"[TE][A-Z0-9]{1,30}", team_id):
+        raise _fail(f"`{team_id}` is not a Slack team id (T and capitals or digits)", "studybot slack purge T0123ABCD")
+    if not yes and not typer.confirm(f"Delete all studybot data of Slack workspace {team_id}?"):
+        raise typer.Exit(1)
+    bot_app = _bootstrap(_settings())
+    try:
+        deleted = purge_tenant(bot_app.services, PLATFORM, team_id)
+    finally:
+        bot_app.close()
+    if deleted is None:
+        raise _fail(f"studybot keeps no data of Slack workspace {team_id}", "studybot slack purge T0123ABCD", code=1)
+    typer.echo(f"Deleted the data of Slack workspace {team_id}: " + ", ".join(f"{n} {t}" for t, n in deleted.items()))

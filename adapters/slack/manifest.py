@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from adapters.slack.app import BOT_SCOPES
+from adapters.slack.app import BOT_EVENTS, BOT_SCOPES
 from bot.commands.registry import TOP_LEVEL, build_registry
 from bot.i18n import t
 
@@ -25,14 +25,10 @@ def manifest() -> dict[str, Any]:
             if name == "studybot"
             else t("en", command.help_key).rstrip(".")
         )
-        commands.append(
-            {
-                "command": f"/{name}",
-                "description": description[:DESCRIPTION_LIMIT],
-                "usage_hint": command.usage,
-                "should_escape": False,
-            }
-        )
+        entry: dict[str, Any] = {"command": f"/{name}", "description": description[:DESCRIPTION_LIMIT]}
+        if command.usage:  # Slack's schema wants a usage hint of at least one character, or none
+            entry["usage_hint"] = command.usage
+        commands.append(entry | {"should_escape": False})
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {
@@ -57,7 +53,7 @@ def manifest() -> dict[str, Any]:
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
         "settings": {
-            "event_subscriptions": {"bot_events": ["app_home_opened", "reaction_added"]},
+            "event_subscriptions": {"bot_events": list(BOT_EVENTS)},
             "interactivity": {"is_enabled": True},
             "org_deploy_enabled": False,
             "socket_mode_enabled": True,

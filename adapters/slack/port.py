@@ -39,7 +39,7 @@ PERMANENT_ERRORS = frozenset(
 
 POST_EVENT_TYPE = "studybot_daily_post"
 
-ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
+ClientFor = Callable[..., Awaitable[AsyncWebClient]]  # (team_id, enterprise_id=None) -> the installation's client
 
 
 def platform_error(exc: SlackApiError) -> PlatformError:
@@ -101,7 +101,7 @@ class SlackPort:
             if handle.response_url:
                 await self._respond(handle.response_url, message, private=private, replace=False)
                 return
-            client = await self._client_for(handle.team_id)
+            client = await self._client_for(handle.team_id, handle.enterprise_id)
             for part in messages(message):
                 if private:
                     await client.chat_postEphemeral(
@@ -118,7 +118,7 @@ class SlackPort:
             if handle.response_url:
                 await self._respond(handle.response_url, message, private=True, replace=True)
                 return
-            client = await self._client_for(handle.team_id)
+            client = await self._client_for(handle.team_id, handle.enterprise_id)
             await client.chat_update(
                 channel=handle.channel_id, ts=message_id or "", blocks=messages(message)[0], text=fallback_text(message)
             )
@@ -127,7 +127,7 @@ class SlackPort:
 
     async def upload(self, origin: Origin, message: Message, filename: str, data: bytes) -> None:
         handle: ReplyHandle = origin.reply_handle
-        client = await self._client_for(handle.team_id)
+        client = await self._client_for(handle.team_id, handle.enterprise_id)
         try:
             await client.chat_postMessage(channel=handle.channel_id, blocks=messages(message)[0],
                                           text=fallback_text(message))
@@ -144,8 +144,10 @@ class SlackPort:
         except SlackApiError as exc:
             raise platform_error(exc) from exc
 
-    async def publish_home(self, team_id: str, user_id: str, message: Message) -> None:
-        client = await self._client_for(team_id)
+    async def publish_home(
+        self, team_id: str, user_id: str, message: Message, *, enterprise_id: str | None = None
+    ) -> None:
+        client = await self._client_for(team_id, enterprise_id)
         view = {"type": "home", "blocks": messages(message)[0]}
         try:
             await client.views_publish(user_id=user_id, view=view)

@@ -10,6 +10,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_server import AsyncSlackAppServer
 
 from adapters.slack.app import SlackBot
+from adapters.slack.verify import verify_first
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ async def healthz(_request: web.Request) -> web.Response:
 def web_app(slack: SlackBot, *, with_healthz: bool = True) -> web.Application:
     """Events API, interactivity and slash commands on /slack/events; the OAuth install flow when configured."""
     server = AsyncSlackAppServer(port=0, path=EVENTS_PATH, app=slack.bolt)
+    server.web_app.middlewares.append(verify_first(slack.signing_secret, EVENTS_PATH))
     if with_healthz:
         server.web_app.router.add_get("/healthz", healthz)
     return server.web_app

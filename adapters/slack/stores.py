@@ -15,7 +15,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine
+from sqlalchemy import Engine, desc
 
 STATE_EXPIRATION_SECONDS = 600
 
@@ -36,6 +36,23 @@ class ThreadedInstallationStore(AsyncInstallationStore):
 
     async def async_find_bot(self, **kwargs: Any) -> Bot | None:
         return await asyncio.to_thread(lambda: self.store.find_bot(**kwargs))
+
+    async def async_find_bot_of_team(self, team_id: str) -> Bot | None:
+        """The latest bot of a workspace whatever its organisation (the scheduler knows only the team id)."""
+
+        def find() -> Bot | None:
+            c = self.store.bots.c
+            query = (
+                self.store.bots.select()
+                .where(c.client_id == self.store.client_id, c.team_id == team_id, c.bot_token.is_not(None))
+                .order_by(desc(c.installed_at))
+                .limit(1)
+            )
+            with self.store.engine.connect() as conn:
+                row = conn.execute(query).mappings().first()
+            return self.store.build_bot_entity(row) if row is not None else None
+
+        return await asyncio.to_thread(find)
 
     async def async_find_installation(self, **kwargs: Any) -> Installation | None:
         return await asyncio.to_thread(lambda: self.store.find_installation(**kwargs))

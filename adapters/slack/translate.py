@@ -19,11 +19,17 @@ class ReplyHandle:
     user_id: str
     response_url: str | None = None
     ephemeral_source: bool = False  # the button was on an ephemeral message: edit it through response_url
+    enterprise_id: str | None = None  # the installation's organisation (Enterprise Grid), from Bolt's context
 
 
-def command_event(body: dict[str, Any], *, is_admin: bool) -> CommandInvoked:
-    """A slash command's form body (``command``, ``text``, ``team_id``, ``channel_id``, ``user_id``...)."""
-    team_id = body.get("team_id") or ""
+def command_event(
+    body: dict[str, Any], *, is_admin: bool, team_id: str | None = None, enterprise_id: str | None = None
+) -> CommandInvoked:
+    """A slash command's form body (``command``, ``text``, ``team_id``, ``channel_id``, ``user_id``...).
+
+    ``team_id`` and ``enterprise_id`` are the installation's, from Bolt's context; without them, the body's.
+    """
+    team_id = team_id or body.get("team_id") or ""
     origin = Origin(
         platform=PLATFORM,
         tenant_id=team_id,
@@ -35,37 +41,52 @@ def command_event(body: dict[str, Any], *, is_admin: bool) -> CommandInvoked:
         is_admin=is_admin,
         event_id=f"cmd:{body.get('trigger_id')}" if body.get("trigger_id") else None,
         reply_handle=ReplyHandle(
-            team_id, body.get("channel_id") or "", body.get("user_id") or "", body.get("response_url")
+            team_id,
+            body.get("channel_id") or "",
+            body.get("user_id") or "",
+            body.get("response_url"),
+            enterprise_id=enterprise_id,
         ),
     )
     return CommandInvoked(origin, (body.get("command") or "").lstrip("/"), body.get("text") or "")
 
 
-def reaction_event(body: dict[str, Any]) -> ReactionAdded | None:
-    """A ``reaction_added`` Events API envelope; None unless the reaction is on a message."""
+def reaction_event(
+    body: dict[str, Any], *, team_id: str | None = None, enterprise_id: str | None = None
+) -> ReactionAdded | None:
+    """A ``reaction_added`` Events API envelope; None unless the reaction is on a message.
+
+    In a channel shared with another organisation (Slack Connect) the envelope's ``team_id`` may be the other
+    workspace's: the installation is ``authorizations[0]``, which is what Bolt's context holds and passes here.
+    """
     event = body.get("event") or {}
     item = event.get("item") or {}
     if event.get("type") != "reaction_added" or item.get("type") != "message":
         return None
-    team_id = body.get("team_id") or event.get("team") or ""
+    authorizations = body.get("authorizations") or [{}]
+    team_id = team_id or authorizations[0].get("team_id") or body.get("team_id") or event.get("team") or ""
     origin = Origin(
         platform=PLATFORM,
         tenant_id=team_id,
         channel_id=item.get("channel") or "",
         user_id=event.get("user") or "",
         event_id=body.get("event_id"),
-        reply_handle=ReplyHandle(team_id, item.get("channel") or "", event.get("user") or ""),
+        reply_handle=ReplyHandle(
+            team_id, item.get("channel") or "", event.get("user") or "", enterprise_id=enterprise_id
+        ),
     )
     return ReactionAdded(origin, item.get("ts") or "", event.get("reaction") or "")
 
 
-def action_event(body: dict[str, Any], *, is_admin: bool) -> ButtonPressed | None:
+def action_event(
+    body: dict[str, Any], *, is_admin: bool, team_id: str | None = None, enterprise_id: str | None = None
+) -> ButtonPressed | None:
     """A ``block_actions`` payload for one of our buttons (its ``value`` holds the core's action)."""
     actions = body.get("actions") or []
     if body.get("type") != "block_actions" or not actions:
         return None
     action = actions[0]
-    team_id = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or ""
+    team_id = team_id or (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or ""
     channel_id = (body.get("channel") or {}).get("id") or ""
     user = body.get("user") or {}
     container = body.get("container") or {}
@@ -81,7 +102,12 @@ def action_event(body: dict[str, Any], *, is_admin: bool) -> ButtonPressed | Non
         is_admin=is_admin,
         event_id=f"act:{body.get('trigger_id')}" if body.get("trigger_id") else None,  # one per interaction
         reply_handle=ReplyHandle(
-            team_id, channel_id, user.get("id") or "", body.get("response_url"), bool(container.get("is_ephemeral"))
+            team_id,
+            channel_id,
+            user.get("id") or "",
+            body.get("response_url"),
+            bool(container.get("is_ephemeral")),
+            enterprise_id,
         ),
     )
     return ButtonPressed(origin, action.get("value") or "", message_ts)

@@ -245,4 +245,7 @@ TEXTS: dict[str, str] = {
     "mylanguage.set": "From now on I reply to you in English.",
     "mylanguage.auto": "From now on I reply to you in your Slack or Discord language when the deck has it, else in "
     "the channel's language.",
+    # Slack: app removed from a workspace
+    "notice.uninstalled": "The daily question was switched off here when studybot was removed from this "
+    "workspace. Your history is kept; `/studybot on` turns it back on.",
 }

@@ -246,4 +246,7 @@ TEXTS: dict[str, str] = {
     "mylanguage.set": "A partir de agora respondo a você em português.",
     "mylanguage.auto": "A partir de agora respondo a você no idioma do seu Slack ou Discord quando o baralho o "
     "tiver; senão, no idioma do canal.",
+    # Slack: app removed from a workspace
+    "notice.uninstalled": "A pergunta do dia foi desligada aqui quando o studybot foi removido deste "
+    "workspace. O histórico foi mantido; `/studybot on` a liga de novo.",
 }
