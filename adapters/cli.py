@@ -20,7 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-content_app = typer.Typer(help="Question decks: validate, count, import.", no_args_is_help=True)
+content_app = typer.Typer(help="Question decks: validate, lint, count, import, report.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(content_app, name="content")
 
@@ -183,34 +183,88 @@ def db_rebuild_totals() -> None:
     )
 
 
-@content_app.command("validate")
-def content_validate(
-    path: Annotated[
-        Path | None, typer.Argument(help="A deck folder or a folder of decks (default: all decks).")
-    ] = None,
-) -> None:
-    """Check decks against the schema; every problem is listed with its file and field."""
+def _deck_folder_list(path: Path | None, example: str) -> list[Path]:
     from bot.bootstrap import content_roots
-    from bot.content.loader import deck_folders, load_deck
+    from bot.content.loader import deck_folders
 
     roots = [path] if path else content_roots(_settings())
     folders = []
     for root in roots:
         if not root.is_dir():
-            raise _fail(f"{root} is not a folder", "studybot content validate content/mlops-interview")
+            raise _fail(f"{root} is not a folder", example)
         folders += deck_folders(root)
     if not folders:
         raise _fail(f"no deck (a folder with deck.yaml) under {', '.join(map(str, roots))}")
-    problems = 0
-    for folder in folders:
+    return folders
+
+
+def _print_findings(findings: list, strict: bool) -> None:
+    mark = "[red]✗[/red]" if strict else "[yellow]⚠[/yellow]"
+    for finding in findings:
+        out.print(f"{mark} {finding}", highlight=False)
+
+
+StrictOption = Annotated[bool, typer.Option("--strict", help="Treat quiz-quality findings as errors.")]
+
+
+@content_app.command("validate")
+def content_validate(
+    path: Annotated[
+        Path | None, typer.Argument(help="A deck folder or a folder of decks (default: all decks).")
+    ] = None,
+    strict: StrictOption = False,
+) -> None:
+    """Check decks against the schema; every problem is listed with its file and field. Quiz-quality findings
+    (see `content lint`) are warnings, or errors with --strict."""
+    from bot.content.lint import lint_deck
+    from bot.content.loader import load_deck
+
+    problems = warnings = 0
+    for folder in _deck_folder_list(path, "studybot content validate content/mlops-interview"):
         deck, found = load_deck(folder)
         for problem in found:
             out.print(f"[red]✗[/red] {problem}", highlight=False)
         problems += len(found)
         if deck is not None and not found:
+            findings = lint_deck(deck)
+            _print_findings(findings, strict)
+            warnings += len(findings)
             out.print(f"[green]✓[/green] {deck.id}: {len(deck.questions)} questions", highlight=False)
+    if warnings:
+        out.print(f"{warnings} quiz-quality {'problem' if strict else 'warning'}(s)", highlight=False)
     if problems:
         out.print(f"{problems} problem(s)", highlight=False)
+    if problems or (strict and warnings):
+        raise typer.Exit(1)
+
+
+@content_app.command("lint")
+def content_lint(
+    path: Annotated[
+        Path | None, typer.Argument(help="A deck folder or a folder of decks (default: all decks).")
+    ] = None,
+    strict: StrictOption = False,
+) -> None:
+    """Find quiz items a member could pass without knowing the subject (rules in content/README.md)."""
+    from bot.content.lint import lint_deck
+    from bot.content.loader import load_deck
+
+    total = invalid = 0
+    for folder in _deck_folder_list(path, "studybot content lint content/mlops-interview --strict"):
+        deck, found = load_deck(folder)
+        if deck is None or found:
+            invalid += 1
+            out.print(f"[red]✗[/red] {folder}: not a valid deck; run studybot content validate {folder}",
+                      highlight=False)
+            continue
+        findings = lint_deck(deck)
+        _print_findings(findings, strict)
+        total += len(findings)
+        if not findings:
+            out.print(f"[green]✓[/green] {deck.id}: no findings", highlight=False)
+    if total:
+        out.print(f"{total} finding(s)", highlight=False)
+    if invalid or (strict and total):
         raise typer.Exit(1)
 
 
