@@ -264,13 +264,13 @@ async def test_quiz_grades_the_shuffled_order_each_member_saw(harness: Harness) 
     picked: dict[str, int] = {}
     for member in ("bob", "carol"):
         out = await harness.run(f":as {member}", "/quiz 2")
-        qid, item = shown_item(catalog, harness.port.sent[-1][1].title or out)
-        right, wrong = letters(item, out)
+        _, item = shown_item(catalog, harness.port.sent[-1][1].title or out)
+        right, _ = letters(item, out)
         out = await harness.run(f":click {'ABCDE'.index(right) + 1}")
         assert f"You chose {right}." in out and "Correct!" in out, out
         picked[member] = deck_index_by_letter(item, out)[right]
         out = await harness.run(":click 1")
-        qid2, item2 = shown_item(catalog, harness.port.sent[-1][1].title)
+        _, item2 = shown_item(catalog, harness.port.sent[-1][1].title)
         right2, wrong2 = letters(item2, out)
         out = await harness.run(f":click {'ABCDE'.index(wrong2) + 1}")
         assert f"You chose {wrong2}." in out and f"Not quite: the answer is {right2}. " in out, out
