@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import Counter
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -301,6 +302,106 @@ def content_stats() -> None:
                 end_section=True,
             )
     out.print(table)
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@content_app.command("report")
+def content_report(
+    format: Annotated[ReportFormat, typer.Option("--format", help="table, csv or json.")] = ReportFormat.table,
+    deck: Annotated[str | None, typer.Option(help="Only this deck (default: every deck).")] = None,
+    db: Annotated[str | None, typer.Option(help="Database URL or SQLite file (default: DATABASE_URL).")] = None,
+) -> None:
+    """Item statistics from members' quiz answers: attempts, difficulty, discrimination, pick rates, flags."""
+    import csv
+    import json
+
+    from bot.services import item_stats
+    from bot.storage.db import Database
+    from bot.storage.migrate import upgrade
+
+    settings = _settings(**_database_url(db))
+    catalog = _bootstrap_catalog(settings)
+    if deck is not None and catalog.get(deck) is None:
+        raise _fail(f"there is no deck {deck!r}; decks: {', '.join(sorted(catalog.decks))}",
+                    "studybot content report --deck mlops-interview")
+    decks = [catalog.decks[deck]] if deck else list(catalog.decks.values())
+    try:
+        database = Database(settings.database_url)
+        upgrade(database)
+        with database.transaction() as session:
+            rows = [(d.id, s) for d in decks for s in item_stats.deck_report(session, d, None)]
+        database.dispose()
+    except Exception as exc:
+        raise _fail(f"cannot read the database ({type(exc).__name__}: {exc})", "--db sqlite:///studybot.db") from None
+    minimums = {
+        "difficulty_flags": item_stats.MIN_MEMBERS,
+        "discrimination_flag": item_stats.MIN_MEMBERS_DISCRIMINATION,
+    }
+    records = [_report_record(deck_id, s) for deck_id, s in rows]
+    if format is ReportFormat.json:
+        print(json.dumps({"minimum_members": minimums, "items": records}, ensure_ascii=False, indent=2))
+        return
+    if format is ReportFormat.csv:
+        writer = csv.writer(sys.stdout)
+        letters = "ABCDE"
+        writer.writerow(["deck", "question", "item", "attempts", "members", "difficulty", "discrimination",
+                         *(f"pick_{x}" for x in letters), "flags"])
+        for r in records:
+            picks = [f"{p:.3f}" for p in r["pick_rates"]] + [""] * (len(letters) - len(r["pick_rates"]))
+            writer.writerow([r["deck"], r["question"], r["item"], r["attempts"], r["members"],
+                             _num(r["difficulty"]), _num(r["discrimination"]), *picks, " ".join(r["flags"])])
+        return
+    table = Table(title="Quiz items (options in deck-file order)")
+    for column in ("deck", "item", "attempts", "members", "right", "discrimination", "picks", "flags"):
+        table.add_column(column, justify="right" if column in ("attempts", "members", "right") else "left")
+    for r in records:
+        right = "-" if r["difficulty"] is None else f"{r['difficulty']:.0%}"
+        picks = " ".join(f"{'ABCDE'[i]} {p:.0%}" for i, p in enumerate(r["pick_rates"]))
+        table.add_row(r["deck"], f"{r['question']}#{r['item']}", str(r["attempts"]), str(r["members"]), right,
+                      _num(r["discrimination"]) or "-", picks, ", ".join(r["flags"]))
+    out.print(table)
+    out.print(
+        f"flags: too easy (> {item_stats.TOO_EASY:.0%} right) and too hard (< {item_stats.TOO_HARD:.0%}) need "
+        f"{item_stats.MIN_MEMBERS} members' first answers; negative discrimination needs "
+        f"{item_stats.MIN_MEMBERS_DISCRIMINATION} members who also answered other items of the deck",
+        highlight=False,
+    )
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def _report_record(deck_id: str, stats) -> dict[str, object]:
+    options = max(stats.options, max(stats.picks, default=-1) + 1)
+    return {
+        "deck": deck_id,
+        "question": stats.question_id,
+        "item": stats.item_id,
+        "attempts": stats.attempts,
+        "members": stats.members,
+        "difficulty": stats.difficulty,
+        "discrimination": stats.discrimination,
+        "discrimination_members": stats.discrimination_members,
+        "pick_rates": [stats.pick_rate(i) for i in range(options)],
+        "strong_pick": stats.strong_pick,
+        "flags": stats.flags,
+    }
+
+
+def _bootstrap_catalog(settings):
+    from bot.bootstrap import load_decks
+    from bot.content.loader import DeckError
+
+    try:
+        return load_decks(settings)
+    except DeckError as exc:
+        raise _fail(f"decks are invalid; run studybot content validate\n{exc}") from None
 
 
 @content_app.command("import")

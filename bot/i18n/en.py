@@ -213,4 +213,13 @@ TEXTS: dict[str, str] = {
     "arg.on_off": "on or off",
     "error.bad_on_off": "`{value}` is neither on nor off.",
     "error.upload_failed": "I could not upload the picture: {reason}",
+    # quiz item statistics
+    "insights.items.title": "Quiz items (options in deck-file order; each member counted once, first answer)",
+    "insights.items.line": "`{item}`: {members} members · {right}% right · discrimination {discrimination} · "
+    "picks {picks}",
+    "insights.flag.too_easy": "too easy",
+    "insights.flag.too_hard": "too hard",
+    "insights.flag.negative": "negative discrimination: strong members pick {option}",
+    "insights.items.minimum": "_Flags need {members} members' first answers (too easy: over 95% right; too hard: "
+    "under 20%) and, for negative discrimination, {discrimination} members who answered other items too._",
 }

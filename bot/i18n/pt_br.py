@@ -214,4 +214,15 @@ TEXTS: dict[str, str] = {
     "arg.on_off": "on ou off",
     "error.bad_on_off": "`{value}` não é on nem off.",
     "error.upload_failed": "Não consegui enviar a imagem: {reason}",
+    # estatísticas dos itens de quiz
+    "insights.items.title": "Itens de quiz (opções na ordem do arquivo; cada pessoa conta uma vez, pela primeira "
+    "resposta)",
+    "insights.items.line": "`{item}`: {members} pessoas · {right}% de acertos · discriminação {discrimination} · "
+    "escolhas {picks}",
+    "insights.flag.too_easy": "fácil demais",
+    "insights.flag.too_hard": "difícil demais",
+    "insights.flag.negative": "discriminação negativa: quem vai bem escolhe {option}",
+    "insights.items.minimum": "_Os alertas exigem as primeiras respostas de {members} pessoas (fácil demais: mais de "
+    "95% de acertos; difícil demais: menos de 20%) e, para discriminação negativa, {discrimination} pessoas que "
+    "responderam a outros itens também._",
 }
