@@ -261,3 +261,11 @@ def test_lint_cli_names_a_missing_folder(tmp_path: Path) -> None:
     run = studybot("content", "lint", tmp_path / "nope", cwd=tmp_path)
     assert run.returncode == 2 and "is not a folder" in run.stdout + run.stderr
     assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_shipped_decks_pass_lint_strictly(tmp_path: Path) -> None:
+    from bot.content.loader import packaged_content_dir
+
+    run = studybot("content", "lint", packaged_content_dir(), "--strict", cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "✓ mlops-interview: no findings" in run.stdout and "✓ starter: no findings" in run.stdout

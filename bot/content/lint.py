@@ -206,7 +206,7 @@ def near_duplicate_items(deck: Deck) -> list[Finding]:
 
 
 def _absolute(text: str, language: str) -> list[str]:
-    words = re.findall(r"\w+", text.casefold())
+    words = re.findall(r"\w+", re.sub(r"`[^`]*`", " ", text).casefold())  # `None` in code is no absolute
     return [w for w in ABSOLUTE_WORDS.get(language, ()) if w in words]
 
 
