@@ -122,7 +122,7 @@ async def test_answers_in_the_database_feed_the_statistics(harness: Harness) -> 
     out = await harness.run(":as alice", "/studybot insights")
     assert "Quiz items (options in deck-file order" in out
     top = stats[0]
-    assert f"`{top.key}`: {top.members} members · {round(100 * top.difficulty)}% right" in out
+    assert f"`{top.key}` · members: {top.members} · right: {round(100 * top.difficulty)}%" in out
     assert "Flags need 20 members' first answers" in out
 
 

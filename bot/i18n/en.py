@@ -215,8 +215,8 @@ TEXTS: dict[str, str] = {
     "error.upload_failed": "I could not upload the picture: {reason}",
     # quiz item statistics
     "insights.items.title": "Quiz items (options in deck-file order; each member counted once, first answer)",
-    "insights.items.line": "`{item}`: {members} members · {right}% right · discrimination {discrimination} · "
-    "picks {picks}",
+    "insights.items.line": "`{item}` · members: {members} · right: {right}% · discrimination: {discrimination} · "
+    "picks: {picks}",
     "insights.flag.too_easy": "too easy",
     "insights.flag.too_hard": "too hard",
     "insights.flag.negative": "negative discrimination: strong members pick {option}",

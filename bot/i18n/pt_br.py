@@ -217,8 +217,8 @@ TEXTS: dict[str, str] = {
     # estatísticas dos itens de quiz
     "insights.items.title": "Itens de quiz (opções na ordem do arquivo; cada pessoa conta uma vez, pela primeira "
     "resposta)",
-    "insights.items.line": "`{item}`: {members} pessoas · {right}% de acertos · discriminação {discrimination} · "
-    "escolhas {picks}",
+    "insights.items.line": "`{item}` · pessoas: {members} · acertos: {right}% · discriminação: {discrimination} · "
+    "escolhas: {picks}",
     "insights.flag.too_easy": "fácil demais",
     "insights.flag.too_hard": "difícil demais",
     "insights.flag.negative": "discriminação negativa: quem vai bem escolhe {option}",
