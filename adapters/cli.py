@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import Counter
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +21,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-content_app = typer.Typer(help="Question decks: validate, count, import.", no_args_is_help=True)
+content_app = typer.Typer(help="Question decks: validate, lint, count, import, report.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(content_app, name="content")
 
@@ -183,34 +184,88 @@ def db_rebuild_totals() -> None:
     )
 
 
-@content_app.command("validate")
-def content_validate(
-    path: Annotated[
-        Path | None, typer.Argument(help="A deck folder or a folder of decks (default: all decks).")
-    ] = None,
-) -> None:
-    """Check decks against the schema; every problem is listed with its file and field."""
+def _deck_folder_list(path: Path | None, example: str) -> list[Path]:
     from bot.bootstrap import content_roots
-    from bot.content.loader import deck_folders, load_deck
+    from bot.content.loader import deck_folders
 
     roots = [path] if path else content_roots(_settings())
     folders = []
     for root in roots:
         if not root.is_dir():
-            raise _fail(f"{root} is not a folder", "studybot content validate content/mlops-interview")
+            raise _fail(f"{root} is not a folder", example)
         folders += deck_folders(root)
     if not folders:
         raise _fail(f"no deck (a folder with deck.yaml) under {', '.join(map(str, roots))}")
-    problems = 0
-    for folder in folders:
+    return folders
+
+
+def _print_findings(findings: list, strict: bool) -> None:
+    mark = "[red]✗[/red]" if strict else "[yellow]⚠[/yellow]"
+    for finding in findings:
+        out.print(f"{mark} {finding}", highlight=False)
+
+
+StrictOption = Annotated[bool, typer.Option("--strict", help="Treat quiz-quality findings as errors.")]
+
+
+@content_app.command("validate")
+def content_validate(
+    path: Annotated[
+        Path | None, typer.Argument(help="A deck folder or a folder of decks (default: all decks).")
+    ] = None,
+    strict: StrictOption = False,
+) -> None:
+    """Check decks against the schema; every problem is listed with its file and field. Quiz-quality findings
+    (see `content lint`) are warnings, or errors with --strict."""
+    from bot.content.lint import lint_deck
+    from bot.content.loader import load_deck
+
+    problems = warnings = 0
+    for folder in _deck_folder_list(path, "studybot content validate content/mlops-interview"):
         deck, found = load_deck(folder)
         for problem in found:
             out.print(f"[red]✗[/red] {problem}", highlight=False)
         problems += len(found)
         if deck is not None and not found:
+            findings = lint_deck(deck)
+            _print_findings(findings, strict)
+            warnings += len(findings)
             out.print(f"[green]✓[/green] {deck.id}: {len(deck.questions)} questions", highlight=False)
+    if warnings:
+        out.print(f"{warnings} quiz-quality {'problem' if strict else 'warning'}(s)", highlight=False)
     if problems:
         out.print(f"{problems} problem(s)", highlight=False)
+    if problems or (strict and warnings):
+        raise typer.Exit(1)
+
+
+@content_app.command("lint")
+def content_lint(
+    path: Annotated[
+        Path | None, typer.Argument(help="A deck folder or a folder of decks (default: all decks).")
+    ] = None,
+    strict: StrictOption = False,
+) -> None:
+    """Find quiz items a member could pass without knowing the subject (rules in content/README.md)."""
+    from bot.content.lint import lint_deck
+    from bot.content.loader import load_deck
+
+    total = invalid = 0
+    for folder in _deck_folder_list(path, "studybot content lint content/mlops-interview --strict"):
+        deck, found = load_deck(folder)
+        if deck is None or found:
+            invalid += 1
+            out.print(f"[red]✗[/red] {folder}: not a valid deck; run studybot content validate {folder}",
+                      highlight=False)
+            continue
+        findings = lint_deck(deck)
+        _print_findings(findings, strict)
+        total += len(findings)
+        if not findings:
+            out.print(f"[green]✓[/green] {deck.id}: no findings", highlight=False)
+    if total:
+        out.print(f"{total} finding(s)", highlight=False)
+    if invalid or (strict and total):
         raise typer.Exit(1)
 
 
@@ -247,6 +302,106 @@ def content_stats() -> None:
                 end_section=True,
             )
     out.print(table)
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@content_app.command("report")
+def content_report(
+    format: Annotated[ReportFormat, typer.Option("--format", help="table, csv or json.")] = ReportFormat.table,
+    deck: Annotated[str | None, typer.Option(help="Only this deck (default: every deck).")] = None,
+    db: Annotated[str | None, typer.Option(help="Database URL or SQLite file (default: DATABASE_URL).")] = None,
+) -> None:
+    """Item statistics from members' quiz answers: attempts, difficulty, discrimination, pick rates, flags."""
+    import csv
+    import json
+
+    from bot.services import item_stats
+    from bot.storage.db import Database
+    from bot.storage.migrate import upgrade
+
+    settings = _settings(**_database_url(db))
+    catalog = _bootstrap_catalog(settings)
+    if deck is not None and catalog.get(deck) is None:
+        raise _fail(f"there is no deck {deck!r}; decks: {', '.join(sorted(catalog.decks))}",
+                    "studybot content report --deck mlops-interview")
+    decks = [catalog.decks[deck]] if deck else list(catalog.decks.values())
+    try:
+        database = Database(settings.database_url)
+        upgrade(database)
+        with database.transaction() as session:
+            rows = [(d.id, s) for d in decks for s in item_stats.deck_report(session, d, None)]
+        database.dispose()
+    except Exception as exc:
+        raise _fail(f"cannot read the database ({type(exc).__name__}: {exc})", "--db sqlite:///studybot.db") from None
+    minimums = {
+        "difficulty_flags": item_stats.MIN_MEMBERS,
+        "discrimination_flag": item_stats.MIN_MEMBERS_DISCRIMINATION,
+    }
+    records = [_report_record(deck_id, s) for deck_id, s in rows]
+    if format is ReportFormat.json:
+        print(json.dumps({"minimum_members": minimums, "items": records}, ensure_ascii=False, indent=2))
+        return
+    if format is ReportFormat.csv:
+        writer = csv.writer(sys.stdout)
+        letters = "ABCDE"
+        writer.writerow(["deck", "question", "item", "attempts", "members", "difficulty", "discrimination",
+                         *(f"pick_{x}" for x in letters), "flags"])
+        for r in records:
+            picks = [f"{p:.3f}" for p in r["pick_rates"]] + [""] * (len(letters) - len(r["pick_rates"]))
+            writer.writerow([r["deck"], r["question"], r["item"], r["attempts"], r["members"],
+                             _num(r["difficulty"]), _num(r["discrimination"]), *picks, " ".join(r["flags"])])
+        return
+    table = Table(title="Quiz items (options in deck-file order)")
+    for column in ("deck", "item", "attempts", "members", "right", "discrimination", "picks", "flags"):
+        table.add_column(column, justify="right" if column in ("attempts", "members", "right") else "left")
+    for r in records:
+        right = "-" if r["difficulty"] is None else f"{r['difficulty']:.0%}"
+        picks = " ".join(f"{'ABCDE'[i]} {p:.0%}" for i, p in enumerate(r["pick_rates"]))
+        table.add_row(r["deck"], f"{r['question']}#{r['item']}", str(r["attempts"]), str(r["members"]), right,
+                      _num(r["discrimination"]) or "-", picks, ", ".join(r["flags"]))
+    out.print(table)
+    out.print(
+        f"flags: too easy (> {item_stats.TOO_EASY:.0%} right) and too hard (< {item_stats.TOO_HARD:.0%}) need "
+        f"{item_stats.MIN_MEMBERS} members' first answers; negative discrimination needs "
+        f"{item_stats.MIN_MEMBERS_DISCRIMINATION} members who also answered other items of the deck",
+        highlight=False,
+    )
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def _report_record(deck_id: str, stats) -> dict[str, object]:
+    options = max(stats.options, max(stats.picks, default=-1) + 1)
+    return {
+        "deck": deck_id,
+        "question": stats.question_id,
+        "item": stats.item_id,
+        "attempts": stats.attempts,
+        "members": stats.members,
+        "difficulty": stats.difficulty,
+        "discrimination": stats.discrimination,
+        "discrimination_members": stats.discrimination_members,
+        "pick_rates": [stats.pick_rate(i) for i in range(options)],
+        "strong_pick": stats.strong_pick,
+        "flags": stats.flags,
+    }
+
+
+def _bootstrap_catalog(settings):
+    from bot.bootstrap import load_decks
+    from bot.content.loader import DeckError
+
+    try:
+        return load_decks(settings)
+    except DeckError as exc:
+        raise _fail(f"decks are invalid; run studybot content validate\n{exc}") from None
 
 
 @content_app.command("import")

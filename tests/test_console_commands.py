@@ -250,3 +250,36 @@ async def test_portuguese_channel_speaks_portuguese(harness: Harness) -> None:
     assert "Pergunta do dia" in out and "Resposta-modelo" in out and "Sequência de bob" in out
     assert "Eu sabia" in out and "Para todos" in out and "Quiz 1/1" in out
     assert "Question of the day" not in out and "Model answer" not in out
+
+
+async def test_quiz_grades_the_shuffled_order_each_member_saw(harness: Harness) -> None:
+    """Options are shuffled per member; clicking the letter that shows the correct option is graded right, and the
+    attempt records the option's deck index."""
+    from sqlmodel import Session, select
+
+    from bot.storage.models import QuizAttempt, User
+    from tests.quiz_helpers import deck_index_by_letter, letters, shown_item
+
+    catalog = harness.app.services.catalog
+    picked: dict[str, int] = {}
+    for member in ("bob", "carol"):
+        out = await harness.run(f":as {member}", "/quiz 2")
+        _, item = shown_item(catalog, harness.port.sent[-1][1].title or out)
+        right, _ = letters(item, out)
+        out = await harness.run(f":click {'ABCDE'.index(right) + 1}")
+        assert f"You chose {right}." in out and "Correct!" in out, out
+        picked[member] = deck_index_by_letter(item, out)[right]
+        out = await harness.run(":click 1")
+        _, item2 = shown_item(catalog, harness.port.sent[-1][1].title)
+        right2, wrong2 = letters(item2, out)
+        out = await harness.run(f":click {'ABCDE'.index(wrong2) + 1}")
+        assert f"You chose {wrong2}." in out and f"Not quite: the answer is {right2}. " in out, out
+    with Session(harness.app.db.engine) as session:
+        rows = session.exec(select(QuizAttempt, User).join(User, User.id == QuizAttempt.user_id)).all()
+        assert len(rows) == 4
+        for attempt, user in rows:
+            assert attempt.option_order is not None
+            order = [int(i) for i in attempt.option_order.split(",")]
+            assert attempt.option_index == order[attempt.chosen]
+            if attempt.correct:
+                assert attempt.option_index == picked[user.display_name]

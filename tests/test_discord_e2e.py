@@ -648,3 +648,26 @@ async def test_every_command_of_the_registry_answers_through_discord(rig: Rig) -
         assert call.body["type"] == 4 and shown, path
         assert "❌" not in shown and "⚠️" not in shown, (path, shown)
     assert len(seen) >= 20
+
+
+async def test_quiz_grades_the_shuffled_order_each_member_saw(rig: Rig) -> None:
+    """Each member's card lists the options in their own order; the letter showing the correct option is graded
+    right and a wrong letter is graded wrong, naming the correct letter."""
+    from tests.quiz_helpers import letters, shown_item
+
+    catalog = rig.app.services.catalog
+    for member in (BOB, CAROL):
+        start = await rig.slash(member, "quiz", count=2)
+        card = rig.response(int(start.path.split("/")[2]))
+        _, item = shown_item(catalog, text_of(card))
+        right, _ = letters(item, text_of(card))
+        graded = await rig.callback(await rig.fake.click(card, buttons_of(card)[right], member, guild_id=A))
+        assert f"You chose {right}." in text_of(graded.body) and "Correct!" in text_of(graded.body)
+        card = rig.fake.messages[int(card["id"])]
+        await rig.callback(await rig.fake.click(card, buttons_of(card)["Next question"], member, guild_id=A))
+        card = rig.fake.messages[int(card["id"])]
+        _, item2 = shown_item(catalog, text_of(card))
+        right2, wrong2 = letters(item2, text_of(card))
+        graded2 = await rig.callback(await rig.fake.click(card, buttons_of(card)[wrong2], member, guild_id=A))
+        body = text_of(graded2.body)
+        assert f"You chose {wrong2}." in body and f"Not quite: the answer is **{right2}. " in body, body

@@ -502,3 +502,32 @@ async def test_oauth_install_then_the_new_workspace_works(multi: Rig) -> None:
     assert "Team *Ninth* created" in block_text(reply["blocks"])
     async with session.get(f"{rig.base}/slack/oauth_redirect?code=c0de&state=forged", allow_redirects=False) as r:
         assert r.status >= 400  # a state that was never issued is refused
+
+
+async def test_quiz_grades_the_shuffled_order_each_member_saw(rig: Rig) -> None:
+    """Each member's card lists the options in their own order; the letter showing the correct option is graded
+    right and a wrong letter is graded wrong, naming the correct letter."""
+    from tests.quiz_helpers import letters, shown_item
+
+    catalog = rig.app.services.catalog
+    for user in ("U2", "U3"):
+        card = await rig.run_command("/quiz 2", user=user)
+        text = block_text(card["blocks"])
+        _, item = shown_item(catalog, text)
+        right, _ = letters(item, text)
+        value = dict(buttons(card["blocks"]))[right]
+        before = len(rig.fake.responses)
+        await rig.slack.click(value, message_ts="1700000002.000001", ephemeral=True, user=user)
+        graded = block_text((await rig.response_after(before))["blocks"])
+        assert f"You chose {right}." in graded and "Correct!" in graded, graded
+        before = len(rig.fake.responses)
+        await rig.slack.click(buttons((await rig.response_after(before - 1))["blocks"])[0][1],
+                              message_ts="1700000002.000001", ephemeral=True, user=user)
+        second = block_text((card2 := await rig.response_after(before))["blocks"])
+        _, item2 = shown_item(catalog, second)
+        right2, wrong2 = letters(item2, second)
+        before = len(rig.fake.responses)
+        await rig.slack.click(dict(buttons(card2["blocks"]))[wrong2], message_ts="1700000002.000001",
+                              ephemeral=True, user=user)
+        graded2 = block_text((await rig.response_after(before))["blocks"])
+        assert f"You chose {wrong2}." in graded2 and f"Not quite: the answer is *{right2}. " in graded2, graded2

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.cards import quiz_card
+from bot.cards import LETTERS, quiz_card
 from bot.commands import parsing
 from bot.commands.args import Args
 from bot.commands.channel_admin import local_time_label
@@ -20,7 +20,7 @@ from bot.i18n import t
 from bot.messages import Attachment, Field, Kind, Message, Outcome
 from bot.rules.periods import ALL_TIME, local_day
 from bot.rules.streaks import restore, visible_current
-from bot.services import quizzes, reviews, standings, totals, vacations
+from bot.services import item_stats, quizzes, reviews, standings, totals, vacations
 from bot.services.engagement import state_of, store_state, streak_row
 from bot.services.insights import question_insights
 from bot.services.posting import latest_seq
@@ -33,6 +33,7 @@ from bot.storage.models import (
 )
 
 INSIGHT_LINES = 15
+ITEM_LINES = 6
 
 
 async def review(ctx: Context, args: Args) -> Outcome:
@@ -206,6 +207,8 @@ async def insights(ctx: Context, args: Args) -> Outcome:
     with ctx.transaction() as (session, actor):
         lang, channel = ctx.member_language(actor), actor.channel
         rows = question_insights(session, actor.tenant.id or 0, channel.id)
+        deck = ctx.services.catalog.get(channel.deck_id)
+        items = item_stats.deck_report(session, deck, actor.tenant.id or 0, channel.id) if deck else []
     lines = []
     for row in rows[:INSIGHT_LINES]:
         found = ctx.services.catalog.text(channel.deck_id, row["question_id"], lang)
@@ -230,4 +233,34 @@ async def insights(ctx: Context, args: Args) -> Outcome:
             )
         )
     body = "\n".join(f"- {line}" for line in lines) or t(lang, "insights.empty")
+    if items:
+        body += "\n\n" + _item_lines(lang, items)
     return Outcome().add(Message(Kind.STATUS, title=t(lang, "insights.title"), body=body), private=True)
+
+
+def _item_lines(lang: str, items: list[item_stats.ItemStats]) -> str:
+    """The quiz items with their statistics, flagged ones first, and the sample sizes flags need."""
+    lines = [f"**{t(lang, 'insights.items.title')}**"]
+    for item in items[:ITEM_LINES]:
+        picks = " ".join(f"{LETTERS[i]} {round(100 * item.pick_rate(i))}%" for i in range(item.options))
+        flags = [
+            t(lang, "insights.flag.negative", option=LETTERS[item.strong_pick])
+            if flag == "negative" and item.strong_pick is not None
+            else t(lang, f"insights.flag.{flag}")
+            for flag in item.flags
+        ]
+        line = t(
+            lang,
+            "insights.items.line",
+            item=item.key,
+            members=item.members,
+            right=round(100 * (item.difficulty or 0)),
+            discrimination="-" if item.discrimination is None else f"{item.discrimination:+.2f}",
+            picks=picks,
+        )
+        lines.append(f"- {line}" + (f" · ⚠️ {', '.join(flags)}" if flags else ""))
+    lines.append(
+        t(lang, "insights.items.minimum", members=item_stats.MIN_MEMBERS,
+          discrimination=item_stats.MIN_MEMBERS_DISCRIMINATION)
+    )
+    return "\n".join(lines)

@@ -248,4 +248,13 @@ TEXTS: dict[str, str] = {
     # Slack: app removed from a workspace
     "notice.uninstalled": "The daily question was switched off here when studybot was removed from this "
     "workspace. Your history is kept; `/studybot on` turns it back on.",
+    # quiz item statistics
+    "insights.items.title": "Quiz items (options in deck-file order; each member counted once, first answer)",
+    "insights.items.line": "`{item}` · members: {members} · right: {right}% · discrimination: {discrimination} · "
+    "picks: {picks}",
+    "insights.flag.too_easy": "too easy",
+    "insights.flag.too_hard": "too hard",
+    "insights.flag.negative": "negative discrimination: strong members pick {option}",
+    "insights.items.minimum": "_Flags need {members} members' first answers (too easy: over 95% right; too hard: "
+    "under 20%) and, for negative discrimination, {discrimination} members who answered other items too._",
 }

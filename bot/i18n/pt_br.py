@@ -249,4 +249,15 @@ TEXTS: dict[str, str] = {
     # Slack: app removed from a workspace
     "notice.uninstalled": "A pergunta do dia foi desligada aqui quando o studybot foi removido deste "
     "workspace. O histórico foi mantido; `/studybot on` a liga de novo.",
+    # estatísticas dos itens de quiz
+    "insights.items.title": "Itens de quiz (opções na ordem do arquivo; cada pessoa conta uma vez, pela primeira "
+    "resposta)",
+    "insights.items.line": "`{item}` · pessoas: {members} · acertos: {right}% · discriminação: {discrimination} · "
+    "escolhas: {picks}",
+    "insights.flag.too_easy": "fácil demais",
+    "insights.flag.too_hard": "difícil demais",
+    "insights.flag.negative": "discriminação negativa: quem vai bem escolhe {option}",
+    "insights.items.minimum": "_Os alertas exigem as primeiras respostas de {members} pessoas (fácil demais: mais de "
+    "95% de acertos; difícil demais: menos de 20%) e, para discriminação negativa, {discrimination} pessoas que "
+    "responderam a outros itens também._",
 }

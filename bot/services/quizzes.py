@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from dataclasses import dataclass
@@ -43,6 +44,24 @@ class Graded:
     chosen: int
     points: int
     engagement: Engagement | None
+
+
+def option_order(user_id: int, ref: ItemRef, count: int) -> list[int]:
+    """The deck indices of an item's ``count`` options in the order this member sees them.
+
+    Each option is ranked by a SHA-256 of member id, question id, item id and the option's index: stable across
+    restarts, replicas and Python versions (unlike ``random``), different from member to member, and the same
+    every time one member meets the item, so the order shown is the order graded."""
+
+    def rank(index: int) -> bytes:
+        return hashlib.sha256(f"{user_id}:{ref.question_id}:{ref.item_id}:{index}".encode()).digest()
+
+    return sorted(range(count), key=rank)
+
+
+def shuffled(item: QuizItem, order: list[int]) -> QuizItem:
+    """``item`` with its options in ``order`` (deck indices) and ``correct`` pointing at the same option."""
+    return item.model_copy(update={"options": [item.options[i] for i in order], "correct": order.index(item.correct)})
 
 
 def pick_items(
@@ -106,7 +125,8 @@ def items_of(quiz: QuizSession) -> list[ItemRef]:
 
 
 def item_at(catalog: Catalog, quiz: QuizSession, position: int) -> tuple[ItemRef, QuizItem, str] | None:
-    """The item at ``position`` with its category, in the quiz's language; None if the deck no longer has it."""
+    """The item at ``position`` with its category, in the quiz's language, its options in the order its member
+    sees them (``option_order``); None if the deck no longer has it."""
     refs = items_of(quiz)
     if not 0 <= position < len(refs):
         return None
@@ -116,7 +136,9 @@ def item_at(catalog: Catalog, quiz: QuizSession, position: int) -> tuple[ItemRef
         return None
     question, side = found
     item = next((i for i in side.quiz if i.id == ref.item_id), None)
-    return (ref, item, question.category) if item else None
+    if item is None:
+        return None
+    return ref, shuffled(item, option_order(quiz.user_id, ref, len(item.options))), question.category
 
 
 def answer(
@@ -129,9 +151,12 @@ def answer(
     chosen: int,
     now: datetime,
 ) -> Graded:
-    """Grade an answer. The first answer for a position counts; a repeated click is reported, not re-graded."""
+    """Grade an answer. ``item`` is as shown to the member (``item_at``) and ``chosen`` the position they clicked;
+    the attempt also records the option's deck index and the order shown, for item statistics. The first answer
+    for a position counts; a repeated click is reported, not re-graded."""
     assert quiz.id is not None and user.id is not None
     correct = chosen == item.correct
+    order = option_order(quiz.user_id, ref, len(item.options))
     first = insert_ignore(
         session,
         QuizAttempt,
@@ -144,6 +169,8 @@ def answer(
         chosen=chosen,
         correct=correct,
         created_at=now,
+        option_index=order[chosen],
+        option_order=",".join(map(str, order)),
     )
     if not first:
         previous = session.exec(

@@ -211,9 +211,11 @@ class QuizAttempt(SQLModel, table=True):
     position: int
     question_id: str = Field(max_length=80)
     item_id: str = Field(max_length=20)
-    chosen: int
+    chosen: int  # the position (letter) the member clicked, in the order they were shown
     correct: bool
     created_at: datetime
+    option_index: int | None = None  # the option picked, as its index in the deck file (None: never for new rows)
+    option_order: str | None = Field(default=None, max_length=16)  # deck indices in shown order, e.g. "2,0,3,1"
 
 
 class PointsEntry(SQLModel, table=True):
