@@ -488,6 +488,41 @@ async def test_two_guilds_never_mix(rig: Rig) -> None:
     assert "bob: 1 pts" in text_of(board_a.body) and "erin" not in text_of(board_a.body)
 
 
+async def test_a_guild_b_press_of_a_guild_a_route_changes_nothing_and_shows_nothing_of_a(rig: Rig) -> None:
+    post = await rig.post_daily(A)
+    await rig.fake.react(A, A_CHANNEL, int(post["id"]), BOB, EYES)
+    await rig.wait(rig.dms)
+    dm_message = rig.fake.messages[max(rig.fake.messages)]
+    grade = button(dm_message, ":good")
+    assert grade.endswith(f"|{A}.{A_CHANNEL}")
+    before_a = text_of((await rig.slash(ALICE, "leaderboard", period="all")).body)
+    events = processed_events(rig.app)
+
+    def refused(call: Call) -> None:
+        shown = text_of(call.body)
+        assert "This button has expired" in shown and call.body["data"]["flags"] == EPHEMERAL, shown
+        assert "Study A" not in shown and "Model answer" not in shown and "Nice" not in shown, shown
+        assert "components" not in call.body["data"] or call.body["data"]["components"] == []
+
+    # pressed in guild B (a copied id): the place is B's, and the A route does not belong there
+    in_b = {**dm_message, "channel_id": str(B_CHANNEL)}
+    refused(await rig.callback(await rig.fake.click(in_b, grade, DAVE, guild_id=B)))
+    # pressed in a DM by someone who is not (or no longer) a member of A
+    refused(await rig.callback(await rig.fake.click(dm_message, grade, ERIN, guild_id=None)))
+    rig.fake.guild(A).members.pop(CAROL)
+    refused(await rig.callback(await rig.fake.click(dm_message, grade, CAROL, guild_id=None)))
+    assert rig.fake.of("GET", f"/guilds/{A}/members/{ERIN}") and rig.fake.of("GET", f"/guilds/{A}/members/{CAROL}")
+    # nothing changed anywhere: no event handled by the core, same boards, no streak for the pressers
+    assert processed_events(rig.app) == events
+    assert text_of((await rig.slash(ALICE, "leaderboard", period="all")).body) == before_a
+    board_b = text_of((await rig.slash(DAVE, "leaderboard", guild=B, period="all")).body)
+    assert "No points yet" in board_b and "bob" not in board_b
+    assert "Current 0" in text_of((await rig.slash(DAVE, "streak", guild=B)).body)
+    # the member the DM belongs to, still in A, grades as before
+    graded = await rig.callback(await rig.fake.click(dm_message, grade, BOB, guild_id=None))
+    assert graded.body["type"] == 7 and "Nice: marked as known." in text_of(graded.body)
+
+
 # ---- reliability ----
 
 
@@ -582,6 +617,13 @@ async def test_failures_outside_the_core_are_logged_with_context_and_answered(ri
     [error] = [r for r in rig.errors() if "interaction failed" in r.getMessage()]
     assert f"interaction={payload['id']}" in error.getMessage() and f"guild={A}" in error.getMessage()
     assert error.exc_info is not None
+    # autocomplete for that command: an autocomplete result with no choices (type 8), never a message
+    focused = {"type": 3, "name": "x", "value": "", "focused": True}
+    data = {"id": "1", "name": "retired", "type": 1, "options": [focused]}
+    payload = rig.fake.interaction(4, data, A, A_CHANNEL, BOB)
+    await rig.fake.dispatch("INTERACTION_CREATE", payload)
+    completion = await rig.callback(int(payload["id"]))
+    assert completion.body == {"type": 8, "data": {"choices": []}}
     # a button from a DM that carries no route cannot be placed: the member hears it expired
     old = {"type": 1, "components": [{"type": 2, "style": 1, "label": "Old", "custom_id": "sb:grade:1:good"}]}
     dm_message = rig.fake.create_message(999, {"components": [old]})

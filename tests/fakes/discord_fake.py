@@ -452,6 +452,15 @@ class FakeDiscord:
                 return self._json(self._store_commands(None, body))
             case ("PUT", ["applications", _app, "guilds", guild, "commands"]):
                 return self._json(self._store_commands(int(guild), body))
+            case ("GET", ["guilds", guild, "members", member]):
+                found = next((g for g in self.guilds if g.id == int(guild)), None)
+                if found is None:
+                    return self._error(404, 10004, "Unknown Guild")
+                if int(member) not in found.members:
+                    return self._error(404, 10007, "Unknown Member")
+                payload = self.member(found.id, int(member), 0)
+                payload.pop("permissions")  # only interactions carry a member's permissions
+                return self._json(payload)
             case ("POST", ["users", "@me", "channels"]):
                 dm = self.next_id()
                 self._dm_owner[dm] = int(body["recipient_id"])
