@@ -22,6 +22,7 @@ from bot.bootstrap import App
 from bot.clock import ManualClock
 from bot.messages import Kind, Message
 from bot.ports import ChannelRef
+from tests import discord_conformance as conformance
 from tests.conftest import make_app
 from tests.fakes.discord_fake import Call, FakeDiscord, Guild
 
@@ -166,6 +167,8 @@ async def discord_rig(database_url: str, clock: ManualClock, **overrides: Any) -
         logged = "\n".join(getattr(r, "rendered", r.getMessage()) for r in records)
         assert TOKEN not in logged and TOKEN.split(".")[-1] not in logged
         assert fake.rejected == [], fake.rejected
+        if conformance.available():  # every body sent, as Discord's own API description has it
+            assert [p for c in fake.calls for p in conformance.problems(c)] == []
         if not rig.expect_errors:
             assert rig.errors() == [], [r.getMessage() for r in rig.errors()]
     finally:
@@ -216,6 +219,73 @@ async def test_ready_syncs_the_registry_as_slash_commands_with_default_intents(r
             assert 1 <= len(item["description"]) <= 100 and len(item["name"]) <= 32
     assert not fake.of("PUT", f"/applications/{fake.app_id}/guilds/")
     assert len(rig.client.guilds) == 2
+
+
+needs_conformance = pytest.mark.skipif(not conformance.available(), reason=conformance.ABSENT)
+
+
+async def test_every_command_option_and_choice_has_a_real_description_and_pt_br_names(rig: Rig) -> None:
+    [sync] = rig.fake.of("PUT", f"/applications/{rig.fake.app_id}/commands")
+    assert conformance.command_problems(sync.body) == []
+    commands = {c["name"]: c for c in sync.body}
+    quiz = {o["name"]: o for o in commands["quiz"]["options"]}
+    assert commands["quiz"]["name_localizations"] == {"pt-BR": "quiz"}
+    assert quiz["count"]["name_localizations"]["pt-BR"] == "quantidade"
+    assert quiz["count"]["description"] == "How many questions, 1 to 20 (default 5)."
+    assert quiz["category"]["description_localizations"]["pt-BR"].startswith("Só perguntas desta categoria")
+    team = {o["name"]: o for o in commands["team"]["options"]}
+    assert commands["team"]["name_localizations"]["pt-BR"] == "time"
+    assert team["create"]["name_localizations"]["pt-BR"] == "criar"
+    scope = commands["leaderboard"]["options"][0]
+    assert [(c["value"], c["name"], c["name_localizations"]["pt-BR"]) for c in scope["choices"]] == [
+        ("users", "Members", "Pessoas"), ("teams", "Teams", "Times")]
+    studybot = {o["name"]: o for o in commands["studybot"]["options"]}
+    assert studybot["restore-streak"]["name_localizations"]["pt-BR"] == "restaurar-sequência"
+    # the bot still reads the option values by their default names, whatever the member's language
+    call = await rig.slash(BOB, "leaderboard", locale="pt-BR", scope="teams", period="all")
+    assert "Leaderboard: teams, all time" in text_of(call.body)  # (answers are in the channel's language)
+
+
+def test_the_limit_checks_catch_what_discord_refuses() -> None:
+    """The command checks are not vacuous: each kind of fault in a command list is named."""
+    good = {"name": "quiz", "description": "Start a quiz.", "name_localizations": {"pt-BR": "quiz"},
+            "description_localizations": {"pt-BR": "Começa um quiz."}, "options": []}
+    assert conformance.command_problems([good]) == []
+    bad = [
+        {**good, "name": "Quiz"},
+        {**good, "name_localizations": {"pt-BR": "começar quiz"}},
+        {**good, "name_localizations": {}},
+        {**good, "description": "CATEGORY"},
+        {**good, "description_localizations": {"pt-BR": "x" * 101}},
+        {**good, "options": [{**good, "name": "a", "type": 3, "required": False},
+                             {**good, "name": "b", "type": 3, "required": True}]},
+        {**good, "options": [{**good, "name": "c", "type": 3, "choices": [{"name": "x", "value": "x"}]}]},
+    ]
+    for command in bad:
+        assert conformance.command_problems([command]), command
+
+
+@needs_conformance
+async def test_synced_commands_and_sent_bodies_match_discords_openapi(rig: Rig) -> None:
+    """The command list and a tour of what studybot sends (posts, DMs, threads, callbacks, deferrals, follow-ups,
+    edits, a file upload), each body validated against Discord's OpenAPI description."""
+    post = await rig.post_daily()
+    await rig.fake.react(A, A_CHANNEL, int(post["id"]), BOB, EYES)
+    await rig.wait(rig.dms)
+    await rig.slash(BOB, "quiz", count=1)
+    await rig.slash(BOB, "stats")
+    await rig.slash(BOB, "team", "create", name="Owls")
+    await rig.callback(await rig.fake.autocomplete(A, A_CHANNEL, ALICE, "team", "join", focused="name", name="o"))
+    sent = [c for c in rig.fake.calls if c.body is not None and c.method in ("POST", "PUT", "PATCH")]
+    kinds = {conformance.template(c.path) for c in sent}
+    assert {"/applications/{application_id}/commands", "/channels/{channel_id}/messages",
+            "/interactions/{interaction_id}/{interaction_token}/callback", "/users/@me/channels"} <= kinds
+    assert [p for c in sent for p in conformance.problems(c)] == []
+    # the validator is not vacuous: what Discord refuses is named
+    refused = Call("POST", f"/channels/{A_CHANNEL}/messages", {"embeds": [{"title": "x" * 257}] * 11}, {}, None)
+    assert conformance.problems(refused)
+    refused = Call("PUT", f"/applications/{rig.fake.app_id}/commands", [{"name": "x", "type": 99}], {}, None)
+    assert conformance.problems(refused)
 
 
 async def test_guild_ids_sync_to_those_guilds_at_once(database_url: str, clock: ManualClock) -> None:

@@ -25,6 +25,7 @@ from bot.events import CommandInvoked, Origin
 from bot.messages import Button, Kind, Message
 from bot.ports import ChannelRef, PlatformError
 from bot.storage.models import DailyPost
+from tests import discord_conformance as conformance
 from tests.conftest import make_app
 from tests.fakes.discord_fake import FakeDiscord
 from tests.test_discord_e2e import A_CHANNEL, TOKEN, A, guilds
@@ -71,6 +72,8 @@ async def test_a_keyed_post_repeated_within_the_nonce_window_is_the_same_message
             fake.failing_lookups = 1
             with pytest.raises(PlatformError):  # unknown, not "not there"
                 await port.find_post(ref, key, since)
+            if conformance.available():  # nonce and enforce_nonce as Discord's API description has them
+                assert [p for c in fake.calls for p in conformance.problems(c)] == []
             # a key longer than Discord's 25-character nonce gets a stable digest of it
             long_key = "studybot-post-" + "9" * 30
             assert nonce(long_key) == nonce(long_key) and len(nonce(long_key)) == 25
