@@ -147,6 +147,11 @@ class FakeDiscord:
     nonce_window: float = 300.0  # seconds a nonce is remembered for enforce_nonce
     failing_lookups: int = 0  # how many message listings answer 503
     hold_posts: asyncio.Event | None = None  # channel posts answer only once this is set
+    # per channel post: None, "before" (503, nothing created), "after" (created, then 503: the answer is lost)
+    # or "retry" (created, then 500: discord.py sends the same request again)
+    post_fault: Callable[[int], str | None] | None = None
+    lookup_fault: Callable[[int], bool] | None = None  # per message listing: True answers 503
+    post_delay: float = 0.0  # seconds between creating a channel post and answering it (network and Discord)
     nonce_hits: int = 0  # create-message calls answered with an existing message
     unlisted: set[int] = field(default_factory=set)  # messages listings leave out (not listed yet)
     port: int = 0
@@ -458,8 +463,11 @@ class FakeDiscord:
         if response.body and response.content_type == "application/json":
             call.result = json.loads(response.body)  # type: ignore[arg-type]
         parts = path.strip("/").split("/")
-        if self.hold_posts is not None and request.method == "POST" and len(parts) == 3 and parts[0] == "channels":
-            await self.hold_posts.wait()
+        if request.method == "POST" and len(parts) == 3 and parts[0] == "channels":
+            if self.post_delay:
+                await asyncio.sleep(self.post_delay)
+            if self.hold_posts is not None:
+                await self.hold_posts.wait()
         return response
 
     def _answer(self, method: str, parts: list[str], body: dict[str, Any], query: dict[str, str]) -> web.Response:
@@ -501,7 +509,13 @@ class FakeDiscord:
                     self.rate_limited_posts -= 1
                     return self._json({"message": "You are being rate limited.", "retry_after": 0.05,
                                        "global": False}, 429, {"Via": "1.1 google", "Retry-After": "1"})
-                return self._create_once(channel_id, body)
+                fault = self.post_fault(channel_id) if self.post_fault is not None else None
+                if fault == "before":
+                    return self._error(503, 0, "Service Unavailable")
+                created = self._create_once(channel_id, body)
+                if fault in ("after", "retry"):
+                    return self._error(503 if fault == "after" else 500, 0, "Service Unavailable")
+                return created
             case ("GET", ["channels", channel, "messages"]):
                 return self._list_messages(int(channel), query)
             case ("POST", ["channels", channel, "messages", message, "threads"]):
@@ -546,8 +560,8 @@ class FakeDiscord:
     def _list_messages(self, channel_id: int, query: dict[str, str]) -> web.Response:
         if channel_id in self.forbidden_channels:
             return self._error(403, 50013, "Missing Permissions")
-        if self.failing_lookups > 0:
-            self.failing_lookups -= 1
+        if self.failing_lookups > 0 or (self.lookup_fault is not None and self.lookup_fault(channel_id)):
+            self.failing_lookups = max(0, self.failing_lookups - 1)
             return self._error(503, 0, "Service Unavailable")
         limit = max(1, min(100, int(query.get("limit", 50))))
         before, after = int(query.get("before", 0)) or None, int(query.get("after", 0)) or None
