@@ -232,6 +232,7 @@ async def run(databases: Databases, backends: list[str], quick: bool, workdir: P
         section.notes.append(
             f"{backend}: {outcome.kills} kills; faults injected: {faults}; {outcome.lookups} lookups; "
             f"{outcome.nonce_hits} resends answered with the existing message (nonce); {outcome.recorded} of "
-            f"{outcome.expected} posts recorded as sent (the others went out and were not yet confirmed when their "
-            "question day's rounds ended: never posted again, and never the day after).")
+            f"{outcome.expected} posts recorded as sent"
+            + (" (the others went out but were not yet confirmed when their question day's rounds ended: never "
+               "posted again, and never the day after)." if outcome.recorded < outcome.expected else "."))
     return section
