@@ -87,7 +87,9 @@ def language_of_locale(locale: str) -> str:
 class Route:
     """Where a button's message belongs when the interaction cannot tell: a DM, or a thread reply to a reaction.
 
-    Carried in the button's custom id after the core's action, so it survives restarts."""
+    Carried in the button's custom id after the core's action, so it survives restarts. Only a press in a DM
+    takes its place from the route (after the bridge checks the presser still belongs to that server); in a
+    server the interaction's own guild and channel decide, and a route naming another server is refused."""
 
     guild_id: str
     channel_id: str
