@@ -205,14 +205,12 @@ async def post_daily(
 
 async def _recover(port: ChatPort, ref: ChannelRef, key: str, since: datetime) -> str | None:
     """The id of a keyed post that already went out (sent, then the process died before recording it), if the
-    platform can tell; else None and the post is sent (again)."""
+    platform can tell; else None and the post is sent (again). A failed lookup raises ``PlatformError``: the
+    outcome is unknown, so the post is recorded failed and tried (looked up) again later, never posted blindly."""
     finder = getattr(port, "find_post", None)
     if finder is None:
         return None
-    try:
-        return await finder(ref, key, since - timedelta(minutes=1))
-    except PlatformError:
-        return None
+    return await finder(ref, key, since - timedelta(minutes=1))
 
 
 def _count_permanent_failure(session: Session, channel_id: int) -> None:

@@ -63,6 +63,11 @@ def test_invite_url_has_the_scopes_and_least_permissions(tmp_path: Path) -> None
     granted = discord.Permissions(int(query["permissions"][0]))
     assert granted.send_messages and granted.embed_links and granted.view_channel
     assert granted.create_public_threads and granted.send_messages_in_threads
+    assert granted.attach_files  # /stats uploads a PNG
+    assert granted.read_message_history  # the recovery lookup lists the channel's recent messages
+    assert granted.value == discord.Permissions(
+        view_channel=True, send_messages=True, embed_links=True, attach_files=True, read_message_history=True,
+        create_public_threads=True, send_messages_in_threads=True).value  # nothing more
     assert not (granted.administrator or granted.manage_guild or granted.manage_messages or granted.mention_everyone)
     from_token = run(tmp_path, "discord", "invite-url", DISCORD_TOKEN=TOKEN)
     assert parse_qs(urlparse(from_token.stdout.strip()).query)["client_id"] == [APP_ID]

@@ -22,6 +22,7 @@ from bot.bootstrap import App
 from bot.clock import ManualClock
 from bot.messages import Kind, Message
 from bot.ports import ChannelRef
+from tests import discord_conformance as conformance
 from tests.conftest import make_app
 from tests.fakes.discord_fake import Call, FakeDiscord, Guild
 
@@ -166,6 +167,8 @@ async def discord_rig(database_url: str, clock: ManualClock, **overrides: Any) -
         logged = "\n".join(getattr(r, "rendered", r.getMessage()) for r in records)
         assert TOKEN not in logged and TOKEN.split(".")[-1] not in logged
         assert fake.rejected == [], fake.rejected
+        if conformance.available():  # every body sent, as Discord's own API description has it
+            assert [p for c in fake.calls for p in conformance.problems(c)] == []
         if not rig.expect_errors:
             assert rig.errors() == [], [r.getMessage() for r in rig.errors()]
     finally:
@@ -216,6 +219,73 @@ async def test_ready_syncs_the_registry_as_slash_commands_with_default_intents(r
             assert 1 <= len(item["description"]) <= 100 and len(item["name"]) <= 32
     assert not fake.of("PUT", f"/applications/{fake.app_id}/guilds/")
     assert len(rig.client.guilds) == 2
+
+
+needs_conformance = pytest.mark.skipif(not conformance.available(), reason=conformance.ABSENT)
+
+
+async def test_every_command_option_and_choice_has_a_real_description_and_pt_br_names(rig: Rig) -> None:
+    [sync] = rig.fake.of("PUT", f"/applications/{rig.fake.app_id}/commands")
+    assert conformance.command_problems(sync.body) == []
+    commands = {c["name"]: c for c in sync.body}
+    quiz = {o["name"]: o for o in commands["quiz"]["options"]}
+    assert commands["quiz"]["name_localizations"] == {"pt-BR": "quiz"}
+    assert quiz["count"]["name_localizations"]["pt-BR"] == "quantidade"
+    assert quiz["count"]["description"] == "How many questions, 1 to 20 (default 5)."
+    assert quiz["category"]["description_localizations"]["pt-BR"].startswith("Só perguntas desta categoria")
+    team = {o["name"]: o for o in commands["team"]["options"]}
+    assert commands["team"]["name_localizations"]["pt-BR"] == "time"
+    assert team["create"]["name_localizations"]["pt-BR"] == "criar"
+    scope = commands["leaderboard"]["options"][0]
+    assert [(c["value"], c["name"], c["name_localizations"]["pt-BR"]) for c in scope["choices"]] == [
+        ("users", "Members", "Pessoas"), ("teams", "Teams", "Times")]
+    studybot = {o["name"]: o for o in commands["studybot"]["options"]}
+    assert studybot["restore-streak"]["name_localizations"]["pt-BR"] == "restaurar-sequência"
+    # the bot still reads the option values by their default names, whatever the member's language
+    call = await rig.slash(BOB, "leaderboard", locale="pt-BR", scope="teams", period="all")
+    assert "Leaderboard: teams, all time" in text_of(call.body)  # (answers are in the channel's language)
+
+
+def test_the_limit_checks_catch_what_discord_refuses() -> None:
+    """The command checks are not vacuous: each kind of fault in a command list is named."""
+    good = {"name": "quiz", "description": "Start a quiz.", "name_localizations": {"pt-BR": "quiz"},
+            "description_localizations": {"pt-BR": "Começa um quiz."}, "options": []}
+    assert conformance.command_problems([good]) == []
+    bad = [
+        {**good, "name": "Quiz"},
+        {**good, "name_localizations": {"pt-BR": "começar quiz"}},
+        {**good, "name_localizations": {}},
+        {**good, "description": "CATEGORY"},
+        {**good, "description_localizations": {"pt-BR": "x" * 101}},
+        {**good, "options": [{**good, "name": "a", "type": 3, "required": False},
+                             {**good, "name": "b", "type": 3, "required": True}]},
+        {**good, "options": [{**good, "name": "c", "type": 3, "choices": [{"name": "x", "value": "x"}]}]},
+    ]
+    for command in bad:
+        assert conformance.command_problems([command]), command
+
+
+@needs_conformance
+async def test_synced_commands_and_sent_bodies_match_discords_openapi(rig: Rig) -> None:
+    """The command list and a tour of what studybot sends (posts, DMs, threads, callbacks, deferrals, follow-ups,
+    edits, a file upload), each body validated against Discord's OpenAPI description."""
+    post = await rig.post_daily()
+    await rig.fake.react(A, A_CHANNEL, int(post["id"]), BOB, EYES)
+    await rig.wait(rig.dms)
+    await rig.slash(BOB, "quiz", count=1)
+    await rig.slash(BOB, "stats")
+    await rig.slash(BOB, "team", "create", name="Owls")
+    await rig.callback(await rig.fake.autocomplete(A, A_CHANNEL, ALICE, "team", "join", focused="name", name="o"))
+    sent = [c for c in rig.fake.calls if c.body is not None and c.method in ("POST", "PUT", "PATCH")]
+    kinds = {conformance.template(c.path) for c in sent}
+    assert {"/applications/{application_id}/commands", "/channels/{channel_id}/messages",
+            "/interactions/{interaction_id}/{interaction_token}/callback", "/users/@me/channels"} <= kinds
+    assert [p for c in sent for p in conformance.problems(c)] == []
+    # the validator is not vacuous: what Discord refuses is named
+    refused = Call("POST", f"/channels/{A_CHANNEL}/messages", {"embeds": [{"title": "x" * 257}] * 11}, {}, None)
+    assert conformance.problems(refused)
+    refused = Call("PUT", f"/applications/{rig.fake.app_id}/commands", [{"name": "x", "type": 99}], {}, None)
+    assert conformance.problems(refused)
 
 
 async def test_guild_ids_sync_to_those_guilds_at_once(database_url: str, clock: ManualClock) -> None:
@@ -488,6 +558,41 @@ async def test_two_guilds_never_mix(rig: Rig) -> None:
     assert "bob: 1 pts" in text_of(board_a.body) and "erin" not in text_of(board_a.body)
 
 
+async def test_a_guild_b_press_of_a_guild_a_route_changes_nothing_and_shows_nothing_of_a(rig: Rig) -> None:
+    post = await rig.post_daily(A)
+    await rig.fake.react(A, A_CHANNEL, int(post["id"]), BOB, EYES)
+    await rig.wait(rig.dms)
+    dm_message = rig.fake.messages[max(rig.fake.messages)]
+    grade = button(dm_message, ":good")
+    assert grade.endswith(f"|{A}.{A_CHANNEL}")
+    before_a = text_of((await rig.slash(ALICE, "leaderboard", period="all")).body)
+    events = processed_events(rig.app)
+
+    def refused(call: Call) -> None:
+        shown = text_of(call.body)
+        assert "This button has expired" in shown and call.body["data"]["flags"] == EPHEMERAL, shown
+        assert "Study A" not in shown and "Model answer" not in shown and "Nice" not in shown, shown
+        assert "components" not in call.body["data"] or call.body["data"]["components"] == []
+
+    # pressed in guild B (a copied id): the place is B's, and the A route does not belong there
+    in_b = {**dm_message, "channel_id": str(B_CHANNEL)}
+    refused(await rig.callback(await rig.fake.click(in_b, grade, DAVE, guild_id=B)))
+    # pressed in a DM by someone who is not (or no longer) a member of A
+    refused(await rig.callback(await rig.fake.click(dm_message, grade, ERIN, guild_id=None)))
+    rig.fake.guild(A).members.pop(CAROL)
+    refused(await rig.callback(await rig.fake.click(dm_message, grade, CAROL, guild_id=None)))
+    assert rig.fake.of("GET", f"/guilds/{A}/members/{ERIN}") and rig.fake.of("GET", f"/guilds/{A}/members/{CAROL}")
+    # nothing changed anywhere: no event handled by the core, same boards, no streak for the pressers
+    assert processed_events(rig.app) == events
+    assert text_of((await rig.slash(ALICE, "leaderboard", period="all")).body) == before_a
+    board_b = text_of((await rig.slash(DAVE, "leaderboard", guild=B, period="all")).body)
+    assert "No points yet" in board_b and "bob" not in board_b
+    assert "Current 0" in text_of((await rig.slash(DAVE, "streak", guild=B)).body)
+    # the member the DM belongs to, still in A, grades as before
+    graded = await rig.callback(await rig.fake.click(dm_message, grade, BOB, guild_id=None))
+    assert graded.body["type"] == 7 and "Nice: marked as known." in text_of(graded.body)
+
+
 # ---- reliability ----
 
 
@@ -582,6 +687,13 @@ async def test_failures_outside_the_core_are_logged_with_context_and_answered(ri
     [error] = [r for r in rig.errors() if "interaction failed" in r.getMessage()]
     assert f"interaction={payload['id']}" in error.getMessage() and f"guild={A}" in error.getMessage()
     assert error.exc_info is not None
+    # autocomplete for that command: an autocomplete result with no choices (type 8), never a message
+    focused = {"type": 3, "name": "x", "value": "", "focused": True}
+    data = {"id": "1", "name": "retired", "type": 1, "options": [focused]}
+    payload = rig.fake.interaction(4, data, A, A_CHANNEL, BOB)
+    await rig.fake.dispatch("INTERACTION_CREATE", payload)
+    completion = await rig.callback(int(payload["id"]))
+    assert completion.body == {"type": 8, "data": {"choices": []}}
     # a button from a DM that carries no route cannot be placed: the member hears it expired
     old = {"type": 1, "components": [{"type": 2, "style": 1, "label": "Old", "custom_id": "sb:grade:1:good"}]}
     dm_message = rig.fake.create_message(999, {"components": [old]})

@@ -12,6 +12,7 @@ import logging
 from contextlib import suppress
 from typing import Any
 
+import aiohttp
 import discord
 
 from adapters.discord.errors import describe
@@ -58,28 +59,49 @@ class Bridge:
         self.defer_after = defer_after
 
     def _origin(self, interaction: discord.Interaction[Any], route: Route | None = None) -> Origin:
-        """Who did what where. A thread counts as its channel: the daily question's thread, where answers land
-        for members with closed DMs, studies with its channel's deck, schedule and streaks."""
+        """Who did what where, from Discord's interaction. A thread counts as its channel: the daily question's
+        thread, where answers land for members with closed DMs, studies with its channel's deck, schedule and
+        streaks. Only a press in a DM (no guild) takes its place from ``route``, which ``button`` checked first."""
         channel: Any = interaction.channel
         if isinstance(channel, discord.Thread) and channel.parent_id:
             channel_id, channel = str(channel.parent_id), channel.parent
         else:
             channel_id = str(interaction.channel_id or "")
         guild = interaction.guild
-        in_place = route is None or str(interaction.guild_id) == route.guild_id
+        routed = route is not None and interaction.guild_id is None
+        if routed:
+            guild = self.client.get_guild(int(route.guild_id))  # type: ignore[union-attr]
         return Origin(
             platform=PLATFORM,
-            tenant_id=route.guild_id if route else str(interaction.guild_id or ""),
-            channel_id=route.channel_id if route else channel_id,
+            tenant_id=route.guild_id if routed and route else str(interaction.guild_id or ""),
+            channel_id=route.channel_id if routed and route else channel_id,
             user_id=str(interaction.user.id),
             user_name=interaction.user.display_name,
-            channel_name=(getattr(channel, "name", None) or "") if route is None else "",
-            tenant_name=(guild.name if guild and guild.name else "") if in_place else "",
+            channel_name="" if routed else getattr(channel, "name", None) or "",
+            tenant_name=guild.name if guild and guild.name else "",
             is_admin=interaction.guild_id is not None and is_admin(interaction.permissions.value),
             event_id=str(interaction.id),
             locale=str(interaction.locale),
             reply_handle=InteractionReplies(interaction, route),
         )
+
+    async def _route_holds(self, interaction: discord.Interaction[Any], route: Route | None) -> bool:
+        """Whether a button press may act where its button says. In a server the place is the interaction's own,
+        so a button carrying another server's route (an old DM button pressed elsewhere, a copied id) is refused.
+        In a DM the route is the place: only for a server the bot is still in, a channel of that server, and a
+        presser who is still a member of it (asked from Discord: the members intent is off)."""
+        if interaction.guild_id is not None:
+            return route is None or route.guild_id == str(interaction.guild_id)
+        if route is None:
+            return False
+        guild = self.client.get_guild(int(route.guild_id))
+        if guild is None or guild.get_channel(int(route.channel_id)) is None:
+            return False
+        try:
+            await guild.fetch_member(interaction.user.id)
+        except discord.NotFound:
+            return False
+        return True
 
     async def command(self, interaction: discord.Interaction[Any]) -> None:
         """A slash command: its options back into the text the core parses."""
@@ -95,7 +117,9 @@ class Bridge:
             if parsed is None:
                 return
             action, route = parsed
-            if route is None and interaction.guild_id is None:
+            if not await self._route_holds(interaction, route):
+                context = interaction_context(interaction)
+                log.info("button refused: not valid here (%s)", describe(context), extra=context)
                 await self.apologise(interaction, "error.stale_button")
                 return
             origin = self._origin(interaction, route)
@@ -121,8 +145,14 @@ class Bridge:
         await self.app.core.handle(event, self.port)
 
     async def complete(self, interaction: discord.Interaction[Any], kind: str, current: str) -> list[str]:
-        """Autocomplete values for a parameter kind, read from the core without writing anything."""
-        return autocomplete(self.app.services, self._origin(interaction), kind, current)
+        """Autocomplete values for a parameter kind, read from the core without writing anything. A failed lookup
+        offers no values (discord.py would otherwise leave the request unanswered)."""
+        try:
+            return autocomplete(self.app.services, self._origin(interaction), kind, current)
+        except Exception:
+            context = interaction_context(interaction)
+            log.exception("autocomplete lookup failed (%s)", describe(context), extra=context)
+            return []
 
     async def _handle(self, event: Event, replies: InteractionReplies) -> None:
         """Run the core; defer the interaction if the core has not answered by ``defer_after``.
@@ -140,8 +170,17 @@ class Bridge:
         await task
 
     async def failed(self, interaction: discord.Interaction[Any], error: BaseException) -> None:
-        """Log a failure with its context and tell the member, in their language, that nothing happened."""
+        """Log a failure with its context and tell the member, in their language, that nothing happened.
+
+        An autocomplete request (for a command this bot no longer has, or whose lookup failed) can only be
+        answered with choices: it gets none (type 8), never a message."""
         context = interaction_context(interaction)
+        if interaction.type == discord.InteractionType.autocomplete:
+            log.warning("autocomplete failed: %s (%s)", type(error).__name__, describe(context), extra=context)
+            if not interaction.response.is_done():
+                with suppress(discord.HTTPException, TimeoutError, aiohttp.ClientError):
+                    await interaction.response.autocomplete([])
+            return
         log.error("interaction failed (%s)", describe(context), exc_info=error, extra=context)
         await self.apologise(interaction, "error.internal")
 

@@ -50,21 +50,24 @@ class CoreButton(discord.ui.DynamicItem[discord.ui.Button], template=CUSTOM_ID_P
         await bridge.button(interaction, self.custom_id)
 
 
-def make_button(button: Button, route: Route | None = None) -> CoreButton:
+def make_button(button: Button, route: Route | None = None, marker: str | None = None) -> CoreButton:
     return CoreButton(
         discord.ui.Button(
             label=shorten(button.label, BUTTON_LABEL_LIMIT) or "·",
             style=STYLES.get(button.style, discord.ButtonStyle.secondary),
-            custom_id=custom_id(button.action, route),
+            custom_id=custom_id(button.action, route, marker),
         )
     )
 
 
-def make_view(buttons: tuple[Button, ...], route: Route | None = None) -> discord.ui.View | None:
-    """A view of the core's buttons (None without buttons). ``timeout=None``: the buttons never expire here."""
+def make_view(
+    buttons: tuple[Button, ...], route: Route | None = None, marker: str | None = None
+) -> discord.ui.View | None:
+    """A view of the core's buttons (None without buttons). ``timeout=None``: the buttons never expire here.
+    ``marker`` marks a keyed post (see ``translate.custom_id``)."""
     if not buttons:
         return None
     view = discord.ui.View(timeout=None)
     for button in buttons:
-        view.add_item(make_button(button, route))
+        view.add_item(make_button(button, route, marker))
     return view

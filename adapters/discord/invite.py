@@ -11,12 +11,20 @@ SCOPES = ("bot", "applications.commands")
 
 
 def permissions() -> discord.Permissions:
-    """Post the daily question (view, send, embeds) and, for members whose DMs are closed, answer in the
-    question's thread (create it, send in it, and read the message it starts from)."""
+    """Every permission a call of the bot needs, and no other:
+
+    - View Channels, Send Messages, Embed Links: the daily question and every public answer are embeds;
+    - Attach Files: ``/stats`` answers with a PNG, uploaded as a file once the answer was deferred;
+    - Read Message History: before posting a daily question again after a crash, the bot looks for it among the
+      channel's recent messages (without it Discord lists none, and the question could go out twice);
+    - Create Public Threads, Send Messages in Threads: answers for members whose DMs are closed go in the
+      question's thread, and the end-of-day reveal too.
+    """
     return discord.Permissions(
         view_channel=True,
         send_messages=True,
         embed_links=True,
+        attach_files=True,
         read_message_history=True,
         create_public_threads=True,
         send_messages_in_threads=True,

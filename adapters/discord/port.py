@@ -5,13 +5,22 @@
   when the member's DMs are closed, in the post's thread, mentioning them, with the answer under a spoiler.
 - ``edit``: the message a button was on.
 - ``upload``: a public answer showing an attached picture; ``send_direct``: a DM (reminders).
+- ``find_post``: a keyed post (the daily question) among the channel's recent messages.
 Every Discord failure becomes a ``PlatformError``, permanent for 401/403/404: the core never retries those.
+
+Exactly once for keyed posts: each message of a keyed post is created with a nonce derived from the key and
+``enforce_nonce``, so Discord answers a repeat within a few minutes with the message it already created; beyond
+that, the core asks ``find_post`` before posting again, which reads the channel's recent messages for the key's
+marker, carried in the post's button ids.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -21,7 +30,7 @@ from adapters.discord.buttons import make_view
 from adapters.discord.errors import DM_CLOSED, THREAD_EXISTS, describe, platform_error, platform_errors
 from adapters.discord.render import Part, render, thread_name
 from adapters.discord.responses import NO_MENTIONS, InteractionReplies, attach
-from adapters.discord.translate import PLATFORM, Route
+from adapters.discord.translate import PLATFORM, Route, custom_id_marker
 from bot.events import Origin
 from bot.messages import Message
 from bot.ports import Capabilities, ChannelRef, PlatformError
@@ -39,6 +48,22 @@ class ReactionReplies:
     user_id: int
 
 
+NONCE_LIMIT = 25  # characters (Discord API)
+_NONCE_SAFE = re.compile(r"[A-Za-z0-9._-]{1,25}")
+#: The lookup reads back to a day before the claim it checks, so a clock between the bot and Discord that is
+#: off by minutes or hours changes nothing; and at most this many messages (then the outcome is unknown).
+LOOKUP_MARGIN = timedelta(days=1)
+LOOKUP_LIMIT = 500
+
+
+def nonce(key: str, index: int = 0) -> str:
+    """The nonce of message ``index`` of the post ``key``: the same on every attempt, at most 25 characters."""
+    text = key if index == 0 else f"{key}.{index}"
+    if _NONCE_SAFE.fullmatch(text):
+        return text
+    return hashlib.sha256(text.encode()).hexdigest()[:NONCE_LIMIT]
+
+
 def _snowflake(value: str, what: str) -> int:
     if not value.isdigit():
         raise PlatformError(f"{what} {value!r} is not a Discord id", permanent=True)
@@ -52,12 +77,17 @@ async def send_parts(
     route: Route | None = None,
     mention: int | None = None,
     file: tuple[str, bytes] | None = None,
+    key: str | None = None,
 ) -> list[str]:
-    """Send each part as one message; the first mentions ``mention`` (and pings no one else) and carries ``file``."""
+    """Send each part as one message; the first mentions ``mention`` (and pings no one else) and carries ``file``.
+    A keyed post's messages carry nonces (Discord returns the existing message for a repeat) and its marker."""
     ids = []
+    marker = nonce(key) if key is not None else None
     for index, part in enumerate(parts):
         kwargs: dict[str, Any] = {"embeds": list(part.embeds), "allowed_mentions": NO_MENTIONS}
-        view = make_view(part.buttons, route)
+        if key is not None:
+            kwargs["nonce"] = nonce(key, index)  # discord.py sends enforce_nonce with every nonce
+        view = make_view(part.buttons, route, marker)
         if view is not None:
             kwargs["view"] = view
         if file is not None and index == 0:
@@ -68,6 +98,15 @@ async def send_parts(
         sent = await target.send(**kwargs)
         ids.append(str(sent.id))
     return ids
+
+
+def _carries(message: discord.Message, marker: str) -> bool:
+    """Whether one of the message's buttons carries ``marker``."""
+    for row in message.components:
+        for item in getattr(row, "children", ()):
+            if custom_id_marker(getattr(item, "custom_id", None) or "") == marker:
+                return True
+    return False
 
 
 class DiscordPort:
@@ -106,8 +145,30 @@ class DiscordPort:
             target: Any = self._channel(channel_id, guild_id)
             if thread is not None:
                 target = await self._thread(channel_id, _snowflake(thread, "message"), guild_id, thread_name(message))
-            ids = await send_parts(target, render(message))
+            ids = await send_parts(target, render(message), key=key)
         return ids[0]
+
+    async def find_post(self, channel: ChannelRef, key: str, since: datetime) -> str | None:
+        """The message of the post ``key`` if it is among the channel's messages since a day before ``since``;
+        None when it is not. A failed lookup, or one that cannot reach back that far within ``LOOKUP_LIMIT``
+        messages, is a ``PlatformError``: the outcome is unknown, and the caller tries again later."""
+        guild_id = int(channel.tenant_id) if channel.tenant_id.isdigit() else None
+        channel_id = _snowflake(channel.channel_id, "channel")
+        marker = nonce(key)
+        horizon = since - LOOKUP_MARGIN
+        bot_id = self.client.user.id if self.client.user else None
+        read = 0
+        with platform_errors("lookup", guild=guild_id, channel=channel_id):
+            target: Any = self._channel(channel_id, guild_id)
+            async for found in target.history(limit=LOOKUP_LIMIT):
+                read += 1
+                if found.created_at < horizon:
+                    return None
+                if (bot_id is None or found.author.id == bot_id) and _carries(found, marker):
+                    return str(found.id)
+        if read >= LOOKUP_LIMIT:
+            raise PlatformError(f"the post was not among the channel's last {LOOKUP_LIMIT} messages: unknown outcome")
+        return None
 
     async def reply(self, origin: Origin, message: Message, *, private: bool) -> None:
         handle = origin.reply_handle

@@ -28,7 +28,10 @@ ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
 
 MAX_CUSTOM_ID = 100
-CUSTOM_ID_PATTERN = r"(?P<action>sb:[^|]{1,80})(?:\|(?P<guild>\d{1,20})\.(?P<channel>\d{1,20})(?P<thread>\.t)?)?"
+CUSTOM_ID_PATTERN = (
+    r"(?P<action>sb:[^|~]{1,80})(?:\|(?P<guild>\d{1,20})\.(?P<channel>\d{1,20})(?P<thread>\.t)?)?"
+    r"(?:~(?P<marker>[A-Za-z0-9._-]{1,25}))?"
+)
 _CUSTOM_ID = re.compile(CUSTOM_ID_PATTERN)
 _NEEDS_QUOTES = re.compile(r"[\s\"'“”‘’\\]")
 
@@ -84,18 +87,30 @@ def language_of_locale(locale: str) -> str:
 class Route:
     """Where a button's message belongs when the interaction cannot tell: a DM, or a thread reply to a reaction.
 
-    Carried in the button's custom id after the core's action, so it survives restarts."""
+    Carried in the button's custom id after the core's action, so it survives restarts. Only a press in a DM
+    takes its place from the route (after the bridge checks the presser still belongs to that server); in a
+    server the interaction's own guild and channel decide, and a route naming another server is refused."""
 
     guild_id: str
     channel_id: str
     thread: bool = False  # a public thread message: its edits go to the member who clicked, privately
 
 
-def custom_id(action: str, route: Route | None = None) -> str:
+def custom_id(action: str, route: Route | None = None, marker: str | None = None) -> str:
+    """The custom id of a core button: its action, its route, and the marker of a keyed post (``~marker``: how
+    the recovery lookup recognises the post among a channel's messages; members never see it)."""
     value = action if route is None else f"{action}|{route.guild_id}.{route.channel_id}{'.t' if route.thread else ''}"
+    if marker is not None:
+        value += f"~{marker}"
     if len(value) > MAX_CUSTOM_ID or not _CUSTOM_ID.fullmatch(value):
         raise ValueError(f"button action {action!r} does not fit in a Discord custom id")
     return value
+
+
+def custom_id_marker(value: str) -> str | None:
+    """The keyed post's marker a custom id carries, if any."""
+    found = _CUSTOM_ID.fullmatch(value)
+    return found["marker"] if found else None
 
 
 def parse_custom_id(value: str) -> tuple[str, Route | None] | None:

@@ -30,6 +30,7 @@ from bot.commands.registry import Command, Param
 from bot.i18n import LANGUAGES, t
 
 DESCRIPTION_LIMIT = 100
+NAME_LIMIT = 32
 AUTOCOMPLETE_KINDS = frozenset({"category", "team", "timezone", "deck"})
 LOCALES = {discord.Locale.brazil_portuguese: "pt-BR"}
 OPTION_TYPES: dict[str, Any] = {"integer": int, "user": discord.User}
@@ -38,32 +39,63 @@ RunCommand = Callable[[discord.Interaction[Any]], Awaitable[None]]
 Autocomplete = Callable[[discord.Interaction[Any], str, str], Awaitable[list[str]]]
 
 
+def valid_name(name: str) -> bool:
+    """Discord's rule for command and option names, ``^[-_\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$``, lowercase
+    where a letter has a lowercase form."""
+    return (
+        1 <= len(name) <= NAME_LIMIT
+        and name == name.lower()
+        and all(c.isalnum() or c in "-_" or "\u0900" <= c <= "\u097f" or "\u0e00" <= c <= "\u0e7f" for c in name)
+    )
+
+
 def _text(key: str) -> app_commands.locale_str:
     """An English text of the core, carrying its key so the translator can localize it."""
     return app_commands.locale_str(shorten(t("en", key), DESCRIPTION_LIMIT), key=key)
 
 
+def _name(kind: str, name: str) -> app_commands.locale_str:
+    """A command (``kind`` "command") or option ("option") name, localized from ``discord.<kind>.<name>``."""
+    return app_commands.locale_str(name, key=f"discord.{kind}.{name}", name=True)
+
+
+def _choice(value: str) -> app_commands.Choice[str]:
+    """A choice shown by its name (``discord.choice.<value>``); the core receives its value."""
+    key = f"discord.choice.{value}"
+    shown = t("en", key) if key in LANGUAGES["en"] else value
+    return app_commands.Choice(name=app_commands.locale_str(shorten(shown, DESCRIPTION_LIMIT), key=key), value=value)
+
+
 class CoreTranslator(app_commands.Translator):
-    """Localizes descriptions with the core's texts (``locale_str`` extras carry the i18n key)."""
+    """Localizes names and descriptions with the core's texts (``locale_str`` extras carry the i18n key). A name
+    that breaks Discord's rules is left unlocalized rather than failing the whole command sync."""
 
     async def translate(
         self, string: app_commands.locale_str, locale: discord.Locale, context: app_commands.TranslationContextTypes
     ) -> str | None:
         key = string.extras.get("key")
         language = LOCALES.get(locale)
-        if key is None or language is None:
+        if key is None or language is None or key not in LANGUAGES[language]:
             return None
-        return shorten(t(language, key), DESCRIPTION_LIMIT)
+        text = t(language, key)
+        if string.extras.get("name"):
+            return text if valid_name(text) else None
+        return shorten(text, DESCRIPTION_LIMIT)
+
+
+def command_description(command: Command) -> app_commands.locale_str:
+    """A Discord-specific description where the core's help text is a usage line, else the help text."""
+    key = f"discord.describe.{'.'.join(command.path)}"
+    return _text(key if key in LANGUAGES["en"] else command.help_key)
 
 
 def option_description(command: Command, index: int, param: Param) -> app_commands.locale_str | str:
-    """The core's text for the argument (``arg.timezone``) or else its token in the command's usage line."""
-    tokens = command.usage.split()
-    token = tokens[index].strip("[]") if len(tokens) == len(command.params) else param.name
-    key = f"arg.{param.kind}"
-    if "|" not in token and all(key in texts for texts in LANGUAGES.values()):
-        return _text(key)
-    return shorten(token, DESCRIPTION_LIMIT)
+    """The option's own text (``discord.describe.<command path>.<option>``), else the core's text for its kind
+    (``arg.timezone``)."""
+    for key in (f"discord.describe.{'.'.join(command.path)}.{param.name}", f"arg.{param.kind}"):
+        if all(key in texts for texts in LANGUAGES.values()):
+            return _text(key)
+    return shorten(param.name, DESCRIPTION_LIMIT)
 
 
 def _callback(command: Command, run: RunCommand, autocomplete: Autocomplete) -> Callable[..., Awaitable[None]]:
@@ -87,9 +119,9 @@ def _callback(command: Command, run: RunCommand, autocomplete: Autocomplete) -> 
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     descriptions = {p.name: option_description(command, i, p) for i, p in enumerate(command.params)}
     app_commands.describe(**descriptions)(callback)
-    choices = {
-        p.name: [app_commands.Choice(name=c, value=c) for c in p.choices[:25]] for p in command.params if p.choices
-    }
+    if command.params:
+        app_commands.rename(**{p.name: _name("option", p.name) for p in command.params})(callback)
+    choices = {p.name: [_choice(c) for c in p.choices[:25]] for p in command.params if p.choices}
     if choices:
         app_commands.choices(**choices)(callback)
     completers = {p.name: _completer(p.kind, autocomplete) for p in command.params if p.kind in AUTOCOMPLETE_KINDS}
@@ -122,7 +154,7 @@ def build_commands(
             # described by the bot's title rather than by that subcommand's text.
             own_text = command.help_key not in {c.help_key for c in subs}
             group = app_commands.Group(
-                name=path[0],
+                name=_name("command", path[0]),
                 description=_text(command.help_key if own_text else "help.title"),
                 guild_only=True,
                 default_permissions=permissions,
@@ -130,8 +162,8 @@ def build_commands(
             for sub in subs:
                 group.add_command(
                     app_commands.Command(
-                        name=sub.path[1],
-                        description=_text(sub.help_key),
+                        name=_name("command", sub.path[1]),
+                        description=command_description(sub),
                         callback=_callback(sub, run, autocomplete),
                         parent=group,
                     )
@@ -139,7 +171,9 @@ def build_commands(
             built.append(group)
         else:
             single = app_commands.Command(
-                name=path[0], description=_text(command.help_key), callback=_callback(command, run, autocomplete)
+                name=_name("command", path[0]),
+                description=command_description(command),
+                callback=_callback(command, run, autocomplete),
             )
             single.guild_only = True
             single.default_permissions = permissions

@@ -5,12 +5,18 @@ It answers the routes studybot uses with Discord's payload shapes (JSON with a C
 IDENTIFY, heartbeat ACKs, RESUMED (replaying events) after RESUME, and any dispatch a test sends. Like Discord's
 own client, it builds interaction payloads from the commands the bot synced. Knobs make it refuse DMs (50007),
 refuse a channel (403), answer 429 first, or have a thread already.
+
+Messages behave as Discord's do where exactly-once depends on them: ids are snowflakes of the fake's clock
+(``clock_offset`` puts it ahead of or behind the bot's); a create-message call with ``enforce_nonce`` and a nonce
+seen within ``nonce_window`` seconds returns the message already created instead of a new one; ``GET
+/channels/{id}/messages`` lists a channel's messages newest first (``limit``, ``before``, ``after``), without their
+nonces, as Discord does. ``failing_lookups`` makes that many listings fail (503), ``hold_posts`` holds channel
+posts' responses (the message exists, the sender has not heard back) until the event is set.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import time
 from collections.abc import Callable
@@ -24,6 +30,7 @@ from tests.fakes.loopback import serve_on_loopback
 API = "/api/v10"
 TIMESTAMP = "2026-03-02T07:00:00.000000+00:00"
 OPTION_TYPES = {"string": 3, "integer": 4, "user": 6}
+DISCORD_EPOCH = 1420070400000  # ms: snowflakes count from the first second of 2015
 
 
 @dataclass
@@ -136,8 +143,20 @@ class FakeDiscord:
     reject_token: bool = False  # answer 401 to every call
     replay_on_resume: int = 0  # after RESUMED, send the last N dispatches again (a replay across a resume)
     rejected: list[tuple[str, list[str]]] = field(default_factory=list)  # (path, problems) Discord would refuse
+    clock_offset: float = 0.0  # seconds the fake's clock is ahead of the host's
+    nonce_window: float = 300.0  # seconds a nonce is remembered for enforce_nonce
+    failing_lookups: int = 0  # how many message listings answer 503
+    hold_posts: asyncio.Event | None = None  # channel posts answer only once this is set
+    # per channel post: None, "before" (503, nothing created), "after" (created, then 503: the answer is lost)
+    # or "retry" (created, then 500: discord.py sends the same request again)
+    post_fault: Callable[[int], str | None] | None = None
+    lookup_fault: Callable[[int], bool] | None = None  # per message listing: True answers 503
+    post_delay: float = 0.0  # seconds between creating a channel post and answering it (network and Discord)
+    nonce_hits: int = 0  # create-message calls answered with an existing message
+    unlisted: set[int] = field(default_factory=set)  # messages listings leave out (not listed yet)
     port: int = 0
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(1_300_000_000_000_000_000))
+    _last_id: int = 0
+    _nonces: dict[str, tuple[int, float]] = field(default_factory=dict)  # nonce -> (message id, when)
     _dm_owner: dict[int, int] = field(default_factory=dict)
     _ws: web.WebSocketResponse | None = None
     _seq: int = 0
@@ -175,7 +194,14 @@ class FakeDiscord:
         return user(self.bot_id, "studybot", bot=True)
 
     def next_id(self) -> int:
-        return next(self._ids)
+        """A snowflake of the fake's clock, larger than every one before."""
+        now = int((time.time() + self.clock_offset) * 1000) - DISCORD_EPOCH
+        self._last_id = max(self._last_id + 1, now << 22)
+        return self._last_id
+
+    def forget_nonces(self) -> None:
+        """As if ``nonce_window`` had passed: repeated nonces create new messages again."""
+        self._nonces.clear()
 
     # ---- what tests look at ----
 
@@ -432,12 +458,19 @@ class FakeDiscord:
             if problems:
                 self.rejected.append((path, problems))
                 return self._json({"message": "Invalid Form Body", "code": 50035, "errors": problems}, 400)
-        response = self._answer(request.method, path.strip("/").split("/"), body or {})
+        call = self.calls[-1]
+        response = self._answer(request.method, path.strip("/").split("/"), body or {}, call.query)
         if response.body and response.content_type == "application/json":
-            self.calls[-1].result = json.loads(response.body)  # type: ignore[arg-type]
+            call.result = json.loads(response.body)  # type: ignore[arg-type]
+        parts = path.strip("/").split("/")
+        if request.method == "POST" and len(parts) == 3 and parts[0] == "channels":
+            if self.post_delay:
+                await asyncio.sleep(self.post_delay)
+            if self.hold_posts is not None:
+                await self.hold_posts.wait()
         return response
 
-    def _answer(self, method: str, parts: list[str], body: dict[str, Any]) -> web.Response:
+    def _answer(self, method: str, parts: list[str], body: dict[str, Any], query: dict[str, str]) -> web.Response:
         match (method, parts):
             case ("GET", ["users", "@me"]):
                 return self._json(self.bot_user)
@@ -452,6 +485,15 @@ class FakeDiscord:
                 return self._json(self._store_commands(None, body))
             case ("PUT", ["applications", _app, "guilds", guild, "commands"]):
                 return self._json(self._store_commands(int(guild), body))
+            case ("GET", ["guilds", guild, "members", member]):
+                found = next((g for g in self.guilds if g.id == int(guild)), None)
+                if found is None:
+                    return self._error(404, 10004, "Unknown Guild")
+                if int(member) not in found.members:
+                    return self._error(404, 10007, "Unknown Member")
+                payload = self.member(found.id, int(member), 0)
+                payload.pop("permissions")  # only interactions carry a member's permissions
+                return self._json(payload)
             case ("POST", ["users", "@me", "channels"]):
                 dm = self.next_id()
                 self._dm_owner[dm] = int(body["recipient_id"])
@@ -467,7 +509,15 @@ class FakeDiscord:
                     self.rate_limited_posts -= 1
                     return self._json({"message": "You are being rate limited.", "retry_after": 0.05,
                                        "global": False}, 429, {"Via": "1.1 google", "Retry-After": "1"})
-                return self._json(self.create_message(channel_id, body))
+                fault = self.post_fault(channel_id) if self.post_fault is not None else None
+                if fault == "before":
+                    return self._error(503, 0, "Service Unavailable")
+                created = self._create_once(channel_id, body)
+                if fault in ("after", "retry"):
+                    return self._error(503 if fault == "after" else 500, 0, "Service Unavailable")
+                return created
+            case ("GET", ["channels", channel, "messages"]):
+                return self._list_messages(int(channel), query)
             case ("POST", ["channels", channel, "messages", message, "threads"]):
                 if int(message) in self.threads:
                     return self._error(400, 160004, "A thread has already been created for this message")
@@ -492,6 +542,35 @@ class FakeDiscord:
             case ("POST", ["webhooks", _app, token]):
                 return self._json(self.create_message(self._channel_of(token), body))
         return self._error(404, 0, "404: Not Found")
+
+    def _create_once(self, channel_id: int, body: dict[str, Any]) -> web.Response:
+        """Create a message; with ``enforce_nonce``, a nonce seen within the window returns its message instead."""
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce"):
+            seen = self._nonces.get(str(nonce))
+            if seen is not None and time.monotonic() - seen[1] <= self.nonce_window and seen[0] in self.messages:
+                self.nonce_hits += 1
+                return self._json({**self.messages[seen[0]], "nonce": nonce})
+        message = self.create_message(channel_id, body)
+        if nonce is None:
+            return self._json(message)
+        self._nonces[str(nonce)] = (int(message["id"]), time.monotonic())
+        return self._json({**message, "nonce": nonce})  # echoed in the answer only, never in listings
+
+    def _list_messages(self, channel_id: int, query: dict[str, str]) -> web.Response:
+        if channel_id in self.forbidden_channels:
+            return self._error(403, 50013, "Missing Permissions")
+        if self.failing_lookups > 0 or (self.lookup_fault is not None and self.lookup_fault(channel_id)):
+            self.failing_lookups = max(0, self.failing_lookups - 1)
+            return self._error(503, 0, "Service Unavailable")
+        limit = max(1, min(100, int(query.get("limit", 50))))
+        before, after = int(query.get("before", 0)) or None, int(query.get("after", 0)) or None
+        found = [m for i, m in self.messages.items() if int(m["channel_id"]) == channel_id and i not in self.unlisted
+                 and (before is None or i < before) and (after is None or i > after)]
+        found.sort(key=lambda m: int(m["id"]), reverse=after is None)
+        # newest first; with ``after``, the ``limit`` messages right after it (still newest first)
+        page = found[:limit] if after is None else found[:limit][::-1]
+        return self._json(page)
 
     def _store_commands(self, guild_id: int | None, body: list[dict[str, Any]]) -> list[dict[str, Any]]:
         stored = []
