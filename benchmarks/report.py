@@ -81,23 +81,29 @@ def render(info: RunInfo, sections: list[Section]) -> str:
     out.append(_table(["benchmark", "database", "figure", "measured", "ratio to baseline", "target", "result"],
                       summary))
     for s in sections:
-        out.append(f"\n## {s.number}. {s.title}\n")
-        for line in s.method:
-            out.append(f"- {line}")
-        out.append("")
-        if s.error:
-            out.append(f"**The benchmark failed:**\n\n```text\n{s.error}\n```")
-            continue
-        out.append(_table(["database", "figure", "measured", "baseline", "ratio", "target", "result"],
-                          [[r.db, r.figure, r.measured, r.baseline, r.ratio, r.target, r.result] for r in s.rows]))
-        if s.notes:
-            out.append("")
-            for note in s.notes:
-                out.append(f"- {note}")
-        if s.details:
-            out.append("")
-            out.extend(s.details)
+        out.append("\n" + render_section(s))
     return "\n".join(out).rstrip() + "\n"
+
+
+def render_section(s: Section) -> str:
+    """One benchmark's section: method, table, notes and details."""
+    out = [f"## {s.number}. {s.title}\n"]
+    for line in s.method:
+        out.append(f"- {line}")
+    out.append("")
+    if s.error:
+        out.append(f"**The benchmark failed:**\n\n```text\n{s.error}\n```")
+        return "\n".join(out).rstrip()
+    out.append(_table(["database", "figure", "measured", "baseline", "ratio", "target", "result"],
+                      [[r.db, r.figure, r.measured, r.baseline, r.ratio, r.target, r.result] for r in s.rows]))
+    if s.notes:
+        out.append("")
+        for note in s.notes:
+            out.append(f"- {note}")
+    if s.details:
+        out.append("")
+        out.extend(s.details)
+    return "\n".join(out).rstrip()
 
 
 def write(path: Path, info: RunInfo, sections: list[Section]) -> None:
