@@ -4,11 +4,12 @@
 
 1. event throughput (benchmarks/throughput.py), 2. daily fan-out (fanout.py), 3. leaderboards and streaks at
 scale (standings.py), 4. Slack HTTP mode under load (slack_load.py), 5. idle memory of ``studybot run``
-(idle_memory.py), 6. free-text grading against key points (grading.py; database-free, also
-``python -m benchmarks.grading``, which rewrites only its own section). Each runs on SQLite and PostgreSQL (``STUDYBOT_BENCH_DATABASE_URL``, default
-``postgresql+psycopg://postgres@127.0.0.1:5432/bench``, whose ``public`` schema is wiped) and compares its figures
-with a baseline measured in the same run. ``--quick`` shrinks the sizes for a smoke run. Run it from the
-repository root with the project's virtual environment.
+(idle_memory.py), 6. free-text grading against key points (grading.py; no database; also
+``python -m benchmarks.grading``, which rewrites only its own section). Each of 1-5 runs on SQLite and
+PostgreSQL (``STUDYBOT_BENCH_DATABASE_URL``, default ``postgresql+psycopg://postgres@127.0.0.1:5432/bench``,
+whose ``public`` schema is wiped); each compares its figures with a baseline measured in the same run.
+``--quick`` shrinks the sizes for a smoke run. Run it from the repository root with the project's virtual
+environment.
 """
 
 from __future__ import annotations

@@ -33,12 +33,18 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _STEMMERS = {"pt-BR": "portuguese", "en": "english"}
 _STOPWORDS = {
     "en": frozenset(
-        "a an the of to in on for and or is are be by with as at it its this that from into than then so do does "
-        "you your we our i my".split()
+        re.split(
+            r"\s+",
+            "a an the of to in on for and or is are be by with as at it its this that from into than then so do "
+            "does you your we our i my",
+        )
     ),
     "pt-BR": frozenset(
-        "a o as os um uma uns umas de do da dos das em no na nos nas por para pelo pela com e ou que se é são ser "
-        "ao aos à às seu sua eu nós meu minha".split()
+        re.split(
+            r"\s+",
+            "a o as os um uma uns umas de do da dos das em no na nos nas por para pelo pela com e ou que se "
+            "é são ser ao aos à às seu sua eu nós meu minha",
+        )
     ),
 }
 
