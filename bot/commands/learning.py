@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.cards import quiz_card
-from bot.commands import parsing
+from bot.commands import answers, parsing
 from bot.commands.args import Args
 from bot.commands.channel_admin import local_time_label
 from bot.commands.context import Context
@@ -203,6 +203,7 @@ async def insights(ctx: Context, args: Args) -> Outcome:
     with ctx.transaction() as (session, actor):
         lang, channel = actor.channel.language, actor.channel
         rows = question_insights(session, actor.tenant.id or 0, channel.id)
+        disputes = answers.disputes_field(ctx, session, actor.tenant.id or 0, channel)
     lines = []
     for row in rows[:INSIGHT_LINES]:
         found = ctx.services.catalog.text(channel.deck_id, row["question_id"], lang)
@@ -227,4 +228,5 @@ async def insights(ctx: Context, args: Args) -> Outcome:
             )
         )
     body = "\n".join(f"- {line}" for line in lines) or t(lang, "insights.empty")
-    return Outcome().add(Message(Kind.STATUS, title=t(lang, "insights.title"), body=body), private=True)
+    fields = (disputes,) if disputes else ()
+    return Outcome().add(Message(Kind.STATUS, title=t(lang, "insights.title"), body=body, fields=fields), private=True)
