@@ -17,7 +17,7 @@ from adapters.slack.admins import AdminCache
 from adapters.slack.port import ClientFor, SlackPort
 from adapters.slack.render import ACTION_PREFIX
 from adapters.slack.stores import ThreadedInstallationStore, build_stores
-from adapters.slack.translate import action_event, command_event, reaction_event
+from adapters.slack.translate import action_event, command_event, form_view, reaction_event, view_event
 from adapters.worker import CoreWorkers
 from bot.bootstrap import App
 from bot.commands.registry import TOP_LEVEL
@@ -181,6 +181,25 @@ def register_listeners(bolt: AsyncApp, bot_app: App, port: SlackPort, workers: C
             team_id = (body.get("team") or {}).get("id") or ""
             is_admin = await admins.is_admin(client, team_id, (body.get("user") or {}).get("id") or "")
             event = action_event(body, is_admin=is_admin)
+            if event is None:
+                return
+            form = await core.form_for(event)
+            if form is not None:  # the button opens a modal; its submission comes back through on_view
+                view = form_view(form, event.origin.channel_id)
+                await client.views_open(trigger_id=body.get("trigger_id"), view=view)
+                return
+            await core.handle(event, port)
+
+        workers.submit(work())
+
+    @bolt.view(re.compile("^sb:"))
+    async def on_view(ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()  # closes the modal; the grade arrives as a private message
+
+        async def work() -> None:
+            team_id = (body.get("team") or {}).get("id") or ""
+            is_admin = await admins.is_admin(client, team_id, (body.get("user") or {}).get("id") or "")
+            event = view_event(body, is_admin=is_admin)
             if event is not None:
                 await core.handle(event, port)
 
