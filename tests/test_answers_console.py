@@ -31,10 +31,10 @@ async def test_answer_covers_points_counts_once_and_shows_the_model_answer(harne
     assert expected.covered >= 2
     out = await harness.run(f"/answer {text}")
     assert f"You covered {expected.covered} of {expected.total} key points" in out
-    assert f"✅ 1. {side.key_points[0].point}" in out
+    assert f"✓ 1. {side.key_points[0].point}" in out
     missed = [n for n, p in enumerate(expected.points, start=1) if not p.covered]
     for n in missed:
-        assert f"❌ {n}. {side.key_points[n - 1].point}" in out
+        assert f"✗ {n}. {side.key_points[n - 1].point}" in out
         assert f"I did say #{n}" in out
     assert side.answer.splitlines()[0][:60] in out  # then the model answer
     assert "(only you can see this)" in out

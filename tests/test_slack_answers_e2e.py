@@ -56,7 +56,7 @@ async def test_answer_command_and_studybot_answer(rig: Rig) -> None:
     reply = await rig.run_command(f"/answer {text}", user="U2")
     shown = block_text(reply["blocks"])
     assert reply["response_type"] == "ephemeral"
-    assert "You covered" in shown and f"✅ 1. {side.key_points[0].point}" in shown
+    assert "You covered" in shown and f"✓ 1. {side.key_points[0].point}" in shown
     await rig.fake.wait_for(lambda: any("Model answer" in block_text(b) for _, b in
                                         [(k, r.get("blocks", [])) for k, r in rig.fake.responses]))
     again = await rig.run_command("/studybot answer it's about \"quotes and apostrophes", user="U2")

@@ -92,9 +92,9 @@ def answer_card(
     buttons = []
     for n, (result, point) in enumerate(zip(grade.points, side.key_points, strict=True), start=1):
         if result.covered:
-            lines.append(f"✅ {n}. {point.point}")
+            lines.append(f"✓ {n}. {point.point}")
         else:
-            lines.append(f"❌ {n}. {point.point} ({t(language, 'answer.hint', term=point.terms[0])})")
+            lines.append(f"✗ {n}. {point.point} ({t(language, 'answer.hint', term=point.terms[0])})")
             buttons.append(Button(t(language, "answer.dispute", n=n), action("dispute", recorded.answer.id, n - 1)))
     notes = []
     if grade.covered == 0:
