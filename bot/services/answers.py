@@ -29,11 +29,8 @@ def record(
     """Store a graded answer. The first answer of a member to a post counts as participation and as an FSRS review
     (rating from the coverage band); later ones are practice, stored and graded but not counted again."""
     assert post.id is not None and user.id is not None
-    earlier = session.exec(
-        select(func.count()).where(FreeAnswer.post_id == post.id, FreeAnswer.user_id == user.id)
-    ).one()
     rating = fsrs_rating(grade)
-    row = FreeAnswer(
+    values = dict(
         tenant_id=post.tenant_id,
         channel_id=post.channel_id,
         post_id=post.id,
@@ -47,13 +44,22 @@ def record(
         rating=rating,
         created_at=now,
     )
-    session.add(row)
-    session.flush()
+    first = insert_ignore(session, FreeAnswer, **values, counted=True)
+    if first:
+        row = session.exec(
+            select(FreeAnswer).where(
+                FreeAnswer.post_id == post.id, FreeAnswer.user_id == user.id, FreeAnswer.counted == True  # noqa: E712
+            )
+        ).one()
+    else:
+        row = FreeAnswer(**values, counted=None)
+        session.add(row)
+        session.flush()
     points = 0
-    if not earlier:
+    if first:
         points = participate(session, post, user, now).points
         reviews.record(session, user, post.deck_id, post.question_id, rating, now)
-    return Recorded(row, not earlier, points)
+    return Recorded(row, first, points)
 
 
 def covered_points(answer: FreeAnswer) -> set[int]:

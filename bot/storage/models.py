@@ -376,7 +376,9 @@ class FreeAnswer(SQLModel, table=True):
     """A member's answer in their own words to a daily question, as graded against its key points."""
 
     __tablename__ = "free_answers"
-    __table_args__ = (Index("ix_free_answer_post_user", "post_id", "user_id"),)
+    # ``counted`` is True on the one answer per member and post that counted, NULL on later (practice) ones: NULLs
+    # are distinct in a unique key, so the key lets exactly one counted answer in, even under concurrency.
+    __table_args__ = (UniqueConstraint("post_id", "user_id", "counted", name="uq_free_answer_counted"),)
 
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id", index=True)
@@ -390,6 +392,7 @@ class FreeAnswer(SQLModel, table=True):
     covered: str = Field(default="", max_length=40)  # comma-separated indexes of the key points covered
     total: int
     rating: str = Field(max_length=8)  # again | hard | good | easy, from the coverage band
+    counted: bool | None = Field(default=None)
     created_at: datetime
 
 

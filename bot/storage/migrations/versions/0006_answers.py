@@ -31,15 +31,16 @@ def upgrade() -> None:
         sa.Column("covered", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("total", sa.Integer(), nullable=False),
         sa.Column("rating", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("counted", sa.Boolean(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["channel_id"], ["channels.id"]),
         sa.ForeignKeyConstraint(["post_id"], ["daily_posts.id"]),
         sa.ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("post_id", "user_id", "counted", name="uq_free_answer_counted"),
     )
     op.create_index("ix_free_answers_tenant_id", "free_answers", ["tenant_id"])
-    op.create_index("ix_free_answer_post_user", "free_answers", ["post_id", "user_id"])
     op.create_table(
         "answer_disputes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -63,6 +64,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_answer_disputes_tenant_id", table_name="answer_disputes")
     op.drop_table("answer_disputes")
-    op.drop_index("ix_free_answer_post_user", table_name="free_answers")
     op.drop_index("ix_free_answers_tenant_id", table_name="free_answers")
     op.drop_table("free_answers")
