@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shlex
 import time
 from collections.abc import Awaitable, Callable
 
@@ -187,9 +188,17 @@ class Core:
 
 
 def _free_text(text: str, skip: int) -> str:
-    """``text`` without its first ``skip`` words (``answer`` in ``/studybot answer ...``), spacing kept as typed."""
+    """``text`` without its first ``skip`` words (``answer`` in ``/studybot answer ...``), spacing kept as typed.
+    Text that is one quoted string as a whole (a Discord option arrives shell-quoted) is unquoted."""
     rest = text.lstrip()
     for _ in range(skip):
         parts = rest.split(None, 1)
         rest = parts[1].lstrip() if len(parts) > 1 else ""
+    if rest[:1] in ("'", '"'):
+        try:
+            parts = shlex.split(rest)
+        except ValueError:
+            return rest
+        if len(parts) == 1:
+            return parts[0]
     return rest

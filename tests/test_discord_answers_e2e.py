@@ -41,9 +41,12 @@ def _replies(rig: Rig, interaction_id: int) -> str:
 async def test_answer_slash_command(rig: Rig) -> None:
     await rig.post_daily()
     side = _side(rig)
-    call = await rig.slash(BOB, "answer", text=f"I would bring up {side.key_points[0].terms[0]}.")
+    typed = f"I'd bring up {side.key_points[0].terms[0]}, \"for sure\"."
+    call = await rig.slash(BOB, "answer", text=typed)
     assert call.body["data"]["flags"] & EPHEMERAL
     assert "You covered" in text_of(call.body) and f"✓ 1. {side.key_points[0].point}" in text_of(call.body)
+    with rig.app.db.transaction() as session:
+        assert session.exec(select(FreeAnswer.text)).one() == typed  # as typed, not as the option was quoted
 
 
 async def test_button_opens_a_modal_and_its_submission_is_graded_once(rig: Rig) -> None:

@@ -122,3 +122,11 @@ def test_the_grader_agrees_with_most_labels_in_each_language(deck) -> None:
                 agree += sum((i in got) == (i in a["covers"]) for i in range(n))
                 total += n
         assert agree / total >= 0.9, (lang, agree, total)
+
+
+def test_the_held_out_answers_name_real_questions_and_points(deck) -> None:
+    data = yaml.safe_load((ANSWERS / "held-out" / "answers.yaml").read_text(encoding="utf-8"))
+    assert len(data) >= 72
+    for a in data:
+        side = deck.questions[a["question"]].text(a["language"])
+        assert a["covers"] and all(0 <= i < len(side.key_points) for i in a["covers"]), a["question"]
