@@ -138,13 +138,14 @@ def test_view_submission_helper_uses_slacks_published_keys() -> None:
     )
 
 
-def test_view_event_reads_the_text_and_tolerates_bad_metadata() -> None:
+def test_view_event_reads_the_text_and_ignores_views_without_our_metadata() -> None:
     from adapters.slack.translate import FORM_BLOCK, FORM_INPUT, view_event
 
     body = {"type": "view_submission", "team": {"id": "T1"}, "user": {"id": "U2", "team_id": "T1"},
-            "view": {"id": "V1", "callback_id": "sb:answerpost:3", "private_metadata": "not json",
+            "view": {"id": "V1", "callback_id": "sb:answerpost:3", "private_metadata": '{"channel": "C9"}',
                      "state": {"values": {FORM_BLOCK: {FORM_INPUT: {"type": "plain_text_input", "value": "hi"}}}}}}
     event = view_event(body, is_admin=False)
-    assert event is not None and (event.action, event.text, event.origin.channel_id) == ("sb:answerpost:3", "hi", "")
+    assert event is not None and (event.action, event.text, event.origin.channel_id) == ("sb:answerpost:3", "hi", "C9")
     assert event.origin.event_id == "view:V1"
     assert view_event({**body, "type": "view_closed"}, is_admin=False) is None
+    assert view_event({**body, "view": {**body["view"], "private_metadata": "not json"}}, is_admin=False) is None

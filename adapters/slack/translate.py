@@ -129,6 +129,8 @@ def view_event(body: dict[str, Any], *, is_admin: bool) -> FormSubmitted | None:
         channel_id = str(json.loads(view.get("private_metadata") or "{}").get("channel") or "")
     except (ValueError, AttributeError):
         channel_id = ""
+    if not channel_id:  # not a modal of ours (we always name the channel): nowhere to answer
+        return None
     values = (view.get("state") or {}).get("values") or {}
     text = ((values.get(FORM_BLOCK) or {}).get(FORM_INPUT) or {}).get("value") or ""
     user = body.get("user") or {}
