@@ -225,7 +225,7 @@ TEXTS: dict[str, str] = {
     "answer.hint": "e.g. “{term}”",
     "answer.counted": "Counted for today, and scheduled for review as *{rating}*.",
     "answer.practice": "Practice: your first answer to this question is the one that counted.",
-    "answer.none": "None of the key points showed up. Is this an answer to the current question: *{prompt}*?",
+    "answer.none": "None of the key points showed up: check that this answers the current question, *{prompt}*",
     "answer.dispute_prompt": "Did I miss a point you made? Press its button and an admin will look at the wording.",
     "answer.dispute": "I did say #{n}",
     "answer.disputed": "Noted: point #{n} goes to the admins, so the deck learns your phrasing.",

@@ -226,7 +226,7 @@ TEXTS: dict[str, str] = {
     "answer.hint": "por exemplo, “{term}”",
     "answer.counted": "Contou para hoje e entrou na revisão como *{rating}*.",
     "answer.practice": "Treino: a sua primeira resposta a esta pergunta é a que contou.",
-    "answer.none": "Nenhum ponto-chave apareceu. Esta é uma resposta à pergunta atual: *{prompt}*?",
+    "answer.none": "Nenhum ponto-chave apareceu: confira se isto responde à pergunta atual, *{prompt}*",
     "answer.dispute_prompt": "Deixei passar um ponto que você disse? Aperte o botão dele e um admin revê o texto.",
     "answer.dispute": "Eu disse o #{n}",
     "answer.disputed": "Anotado: o ponto #{n} vai para os admins, para o deck aprender o seu jeito de dizer.",
