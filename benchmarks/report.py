@@ -119,25 +119,31 @@ def render(info: RunInfo, sections: list[Section], kept: Kept | None = None) -> 
         if number in kept.sections:
             out.append("\n" + kept.sections[number].rstrip())
             continue
-        s = next(s for s in sections if s.number == number)
-        out.append(f"\n## {s.number}. {s.title}\n")
-        out.append(measured_at + "\n")
-        for line in s.method:
-            out.append(f"- {line}")
-        out.append("")
-        if s.error:
-            out.append(f"**The benchmark failed:**\n\n```text\n{s.error}\n```")
-            continue
-        out.append(_table(["database", "figure", "measured", "baseline", "ratio", "target", "result"],
-                          [[r.db, r.figure, r.measured, r.baseline, r.ratio, r.target, r.result] for r in s.rows]))
-        if s.notes:
-            out.append("")
-            for note in s.notes:
-                out.append(f"- {note}")
-        if s.details:
-            out.append("")
-            out.extend(s.details)
+        out.append("\n" + render_section(next(s for s in sections if s.number == number), measured_at))
     return "\n".join(out).rstrip() + "\n"
+
+
+def render_section(s: Section, measured_at: str = "") -> str:
+    """One benchmark's section: when it was measured, method, table, notes and details."""
+    out = [f"## {s.number}. {s.title}\n"]
+    if measured_at:
+        out.append(measured_at + "\n")
+    for line in s.method:
+        out.append(f"- {line}")
+    out.append("")
+    if s.error:
+        out.append(f"**The benchmark failed:**\n\n```text\n{s.error}\n```")
+        return "\n".join(out).rstrip()
+    out.append(_table(["database", "figure", "measured", "baseline", "ratio", "target", "result"],
+                      [[r.db, r.figure, r.measured, r.baseline, r.ratio, r.target, r.result] for r in s.rows]))
+    if s.notes:
+        out.append("")
+        for note in s.notes:
+            out.append(f"- {note}")
+    if s.details:
+        out.append("")
+        out.extend(s.details)
+    return "\n".join(out).rstrip()
 
 
 def _summary_rows(s: Section | None) -> list[list[str] | str]:

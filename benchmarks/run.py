@@ -4,11 +4,13 @@
 
 1. event throughput (benchmarks/throughput.py), 2. daily fan-out (fanout.py), 3. leaderboards and streaks at
 scale (standings.py), 4. Slack HTTP mode under load (slack_load.py), 5. idle memory of ``studybot run``
-(idle_memory.py), 6. exactly once under faults on Discord (exactly_once_discord.py). Each runs on SQLite and
-PostgreSQL (``STUDYBOT_BENCH_DATABASE_URL``, default ``postgresql+psycopg://postgres@127.0.0.1:5432/bench``, whose
-``public`` schema is wiped) and compares its figures
-with a baseline measured in the same run. ``--quick`` shrinks the sizes for a smoke run. Run it from the
-repository root with the project's virtual environment.
+(idle_memory.py), 6. exactly once under faults on Discord (exactly_once_discord.py), 7. group study, adaptive
+order against the shuffled cycle (group_study.py; a simulation, no database), 8. free-text grading against key
+points (grading.py; no database). The database benchmarks run on SQLite and PostgreSQL
+(``STUDYBOT_BENCH_DATABASE_URL``, default ``postgresql+psycopg://postgres@127.0.0.1:5432/bench``, whose ``public``
+schema is wiped); each benchmark compares its figures with a baseline measured in the same run. A run of some
+benchmarks (``--only``) rewrites their sections of BENCHMARKS.md and keeps the others. ``--quick`` shrinks the
+sizes for a smoke run. Run it from the repository root with the project's virtual environment.
 """
 
 from __future__ import annotations
@@ -24,7 +26,16 @@ import traceback
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from benchmarks import exactly_once_discord, fanout, group_study, idle_memory, slack_load, standings, throughput
+from benchmarks import (
+    exactly_once_discord,
+    fanout,
+    grading,
+    group_study,
+    idle_memory,
+    slack_load,
+    standings,
+    throughput,
+)
 from benchmarks.common import (
     DATABASES,
     ROOT,
@@ -56,6 +67,7 @@ BENCHMARKS: dict[int, tuple[str, Runner]] = {
     5: ("Idle resident memory of `studybot run`", idle_memory.run),
     6: (exactly_once_discord.TITLE, exactly_once_discord.run),
     7: ("Group study: adaptive order vs the shuffled cycle (simulation)", _no_workdir(group_study.run)),
+    8: ("Free-text grading against key points", _no_workdir(grading.run)),
 }
 
 

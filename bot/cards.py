@@ -34,6 +34,8 @@ def question_card(
     buttons = [Button(t(language, "question.reveal_button"), action("reveal", post_id), Style.PRIMARY)]
     if side.quiz:
         buttons.append(Button(t(language, "question.quiz_button"), action("quizme", post_id)))
+    if side.key_points:
+        buttons.append(Button(t(language, "question.answer_button"), action("answerform", post_id)))
     return Message(
         kind=Kind.QUESTION,
         context=t(

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import logging
+import shlex
 import time
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import DBAPIError
 
 from bot.cards import parse_action
+from bot.commands import answers
 from bot.commands.args import Args, split_arguments
 from bot.commands.context import Context, Services
 from bot.commands.errors import DuplicateEvent, UserError
 from bot.commands.quiz import answer, next_item, results
 from bot.commands.registry import Command, build_registry, resolve
-from bot.events import ButtonPressed, CommandInvoked, Event, ReactionAdded
+from bot.events import ButtonPressed, CommandInvoked, Event, FormSubmitted, ReactionAdded
 from bot.i18n import t
 from bot.interactions import grade, quiz_me, reaction, reveal_button
 from bot.logcontext import log_context
-from bot.messages import Kind, Message, Outcome, Reply
+from bot.messages import Form, Kind, Message, Outcome, Reply
 from bot.ports import ChatPort, PlatformError
 from bot.services.directory import find_channel, find_tenant
 
@@ -32,7 +34,11 @@ BUTTONS: dict[str, tuple[ButtonHandler, int]] = {
     "answer": (answer, 3),
     "next": (next_item, 2),
     "result": (results, 1),
+    "answerform": (answers.form_button, 1),
+    "dispute": (answers.dispute, 2),
 }
+#: Forms' submit actions: handler and how many action parts before the text.
+FORMS: dict[str, tuple[ButtonHandler, int]] = {"answerpost": (answers.answer_form, 1)}
 
 
 class Core:
@@ -72,6 +78,8 @@ class Core:
                 outcome = await command.handler(ctx, args)
             elif isinstance(event, ReactionAdded):
                 outcome = await reaction(ctx, event.message_id, event.emoji)
+            elif isinstance(event, FormSubmitted):
+                outcome = await self._form_submitted(ctx, event)
             else:
                 outcome = await self._button(ctx, event)
             if isinstance(event, CommandInvoked) and event.origin.is_admin:
@@ -106,6 +114,9 @@ class Core:
             return t(channel.language, key)
 
     def _command(self, event: CommandInvoked) -> tuple[Command, Args]:
+        loose = resolve(self.registry, event.name, event.text.split())
+        if loose is not None and loose[0].free_text:
+            return loose[0], Args([_free_text(event.text, len(event.text.split()) - len(loose[1]))])
         try:
             tokens = split_arguments(event.text)
         except UserError as exc:
@@ -134,6 +145,23 @@ class Core:
         handler, _arity = BUTTONS[parsed[0]]
         return await handler(ctx, *parsed[1])
 
+    async def _form_submitted(self, ctx: Context, event: FormSubmitted) -> Outcome:
+        parsed = parse_action(event.action)
+        if parsed is None or parsed[0] not in FORMS or len(parsed[1]) != FORMS[parsed[0]][1]:
+            raise UserError("error.stale_button")
+        handler, _arity = FORMS[parsed[0]]
+        return await handler(ctx, *parsed[1], event.text)
+
+    async def form_for(self, event: ButtonPressed) -> Form | None:
+        """The dialog a button opens, if it opens one. Adapters ask before handling a press, open the dialog at
+        once (Slack's trigger and Discord's interaction expire in seconds) and send its submission back as a
+        ``FormSubmitted`` event."""
+        parsed = parse_action(event.action)
+        if parsed is None or parsed[0] != "answerform" or len(parsed[1]) != 1 or not parsed[1][0].isdigit():
+            return None
+        ctx = Context(self.services, event.origin, None)  # type: ignore[arg-type]  # reads only, sends nothing
+        return answers.form(ctx.language, int(parsed[1][0]))
+
     def error_message(self, ctx: Context, exc: UserError, command: Command | None) -> Message:
         params = {k: ctx.t(v[1]) if isinstance(v, tuple) and v[:1] == ("t",) else v for k, v in exc.params.items()}
         lines = [f"❌ {ctx.t(exc.key, **params)}"]
@@ -157,3 +185,20 @@ class Core:
             except PlatformError as exc:
                 # What was decided is stored; the member can ask again (the Reveal button shows the answer again).
                 log.warning("reply failed", extra={"event_id": event.origin.event_id, "error": str(exc)})
+
+
+def _free_text(text: str, skip: int) -> str:
+    """``text`` without its first ``skip`` words (``answer`` in ``/studybot answer ...``), spacing kept as typed.
+    Text that is one quoted string as a whole (a Discord option arrives shell-quoted) is unquoted."""
+    rest = text.lstrip()
+    for _ in range(skip):
+        parts = rest.split(None, 1)
+        rest = parts[1].lstrip() if len(parts) > 1 else ""
+    if rest[:1] in ("'", '"'):
+        try:
+            parts = shlex.split(rest)
+        except ValueError:
+            return rest
+        if len(parts) == 1:
+            return parts[0]
+    return rest

@@ -50,7 +50,16 @@ class ButtonPressed:
     message_id: str | None = None
 
 
-Event = CommandInvoked | ReactionAdded | ButtonPressed
+@dataclass(frozen=True)
+class FormSubmitted:
+    """A dialog opened for a ``Form`` was submitted: ``action`` is the form's, ``text`` what the member typed."""
+
+    origin: Origin
+    action: str
+    text: str
+
+
+Event = CommandInvoked | ReactionAdded | ButtonPressed | FormSubmitted
 
 
 def with_locale(event: Event, locale: str) -> Event:

@@ -35,6 +35,19 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Form:
+    """A dialog with one multi-line text input (a Slack modal, a Discord modal). Submitting it comes back to the core
+    as a ``FormSubmitted`` event carrying ``action`` and the text."""
+
+    title: str  # at most 24 characters (Slack's limit)
+    label: str  # at most 45 characters (Discord's limit)
+    placeholder: str  # at most 100 characters (Discord's limit)
+    submit: str  # at most 24 characters
+    action: str
+    max_length: int
+
+
+@dataclass(frozen=True)
 class Field:
     name: str
     value: str

@@ -329,7 +329,7 @@ async def test_an_admin_purges_a_removed_workspace_and_only_it(oauth: Rig, datab
     assert payload_problems(rig.fake) == []
 
 
-#: The bot scope each Web API method studybot calls needs (Slack's method reference); none for views.publish.
+#: The bot scope each Web API method studybot calls needs (Slack's method reference); none for views.publish/open.
 METHOD_SCOPES: dict[str, set[str]] = {
     "chat_postMessage": {"chat:write", "chat:write.public"},  # .public: channels the bot was not invited to
     "chat_postEphemeral": {"chat:write"},
@@ -338,6 +338,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "files_upload_v2": {"files:write"},
     "users_info": {"users:read"},
     "views_publish": set(),
+    "views_open": set(),  # a modal, opened with the trigger of the press that asked for it
 }
 #: Scopes that events and slash commands need: reaction_added, and the commands themselves.
 EVENT_SCOPES = {"reactions:read", "commands"}

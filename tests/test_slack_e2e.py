@@ -101,7 +101,7 @@ async def test_daily_post_as_block_kit(rig: Rig) -> None:
     blocks = call.args["blocks"]
     text = block_text(blocks)
     assert "Question of the day" in text and "MLOps interviews" in text and "React with 👀" in text
-    assert [label for label, _ in buttons(blocks)] == ["Reveal answer", "Quiz me"]
+    assert [label for label, _ in buttons(blocks)] == ["Reveal answer", "Quiz me", "✍️ Answer in my words"]
     assert ts.startswith("1700000000.")
     again = await rig.run_command("/studybot post")
     assert "already posted" in block_text(again["blocks"])

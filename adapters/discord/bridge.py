@@ -28,7 +28,7 @@ from adapters.discord.translate import (
     reaction_event,
 )
 from bot.bootstrap import App
-from bot.events import ButtonPressed, CommandInvoked, Event, Origin
+from bot.events import ButtonPressed, CommandInvoked, Event, FormSubmitted, Origin
 from bot.i18n import t
 from bot.lookups import autocomplete
 from bot.messages import Kind, Message
@@ -124,9 +124,23 @@ class Bridge:
                 return
             origin = self._origin(interaction, route)
             message_id = str(interaction.message.id) if interaction.message else None
-            await self._handle(ButtonPressed(origin, action, message_id), origin.reply_handle)
+            event = ButtonPressed(origin, action, message_id)
+            form = await self.app.core.form_for(event)
+            if form is not None:  # the button opens a modal; its submission comes back through form_submitted
+                from adapters.discord.forms import FormModal
+
+                await interaction.response.send_modal(FormModal(self, form, route))
+                return
+            await self._handle(event, origin.reply_handle)
         except Exception as exc:  # discord.py only logs what a dynamic item raises: answer the member here
             await self.failed(interaction, exc)
+
+    async def form_submitted(
+        self, interaction: discord.Interaction[Any], action: str, text: str, route: Route | None
+    ) -> None:
+        """A modal opened for a core form was submitted: hand its text to the core."""
+        origin = self._origin(interaction, route)
+        await self._handle(FormSubmitted(origin, action, text), origin.reply_handle)
 
     async def reaction(self, payload: discord.RawReactionActionEvent) -> None:
         bot_id = self.client.user.id if self.client.user else None

@@ -19,7 +19,7 @@ from adapters.slack.port import ClientFor, SlackPort
 from adapters.slack.removal import register_removal_listeners
 from adapters.slack.render import ACTION_PREFIX
 from adapters.slack.stores import ThreadedInstallationStore, build_stores
-from adapters.slack.translate import action_event, command_event, reaction_event
+from adapters.slack.translate import action_event, command_event, form_view, reaction_event, view_event
 from adapters.slack.unused import ignore_unused
 from adapters.worker import CoreWorkers
 from bot.bootstrap import App
@@ -210,6 +210,27 @@ def register_listeners(bolt: AsyncApp, bot_app: App, port: SlackPort, workers: C
         async def work() -> None:
             member = await admins.member(client, context.team_id or "", (body.get("user") or {}).get("id") or "")
             event = action_event(
+                body, is_admin=member.is_admin, team_id=context.team_id, enterprise_id=context.enterprise_id
+            )
+            if event is None:
+                return
+            event = with_locale(event, member.locale)
+            form = await core.form_for(event)
+            if form is not None:  # the button opens a modal; its submission comes back through on_view
+                view = form_view(form, event.origin.channel_id)
+                await client.views_open(trigger_id=body.get("trigger_id"), view=view)
+                return
+            await core.handle(event, port)
+
+        workers.submit(work())
+
+    @bolt.view(re.compile("^sb:"))
+    async def on_view(ack: Any, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        await ack()  # closes the modal; the grade arrives as a private message
+
+        async def work() -> None:
+            member = await admins.member(client, context.team_id or "", (body.get("user") or {}).get("id") or "")
+            event = view_event(
                 body, is_admin=member.is_admin, team_id=context.team_id, enterprise_id=context.enterprise_id
             )
             if event is not None:

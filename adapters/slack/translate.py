@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.events import ButtonPressed, CommandInvoked, Origin, ReactionAdded
+from bot.events import ButtonPressed, CommandInvoked, FormSubmitted, Origin, ReactionAdded
+from bot.messages import Form
 
 PLATFORM = "slack"
 
@@ -111,3 +113,65 @@ def action_event(
         ),
     )
     return ButtonPressed(origin, action.get("value") or "", message_ts)
+
+
+#: The modal's one input: block and action ids, read back from ``view.state.values`` on submission.
+FORM_BLOCK, FORM_INPUT = "answer", "text"
+
+
+def form_view(form: Form, channel_id: str) -> dict[str, Any]:
+    """A core ``Form`` as a Slack modal (views.open). The channel travels in ``private_metadata``: a
+    view_submission payload does not name one."""
+    return {
+        "type": "modal",
+        "callback_id": form.action,
+        "private_metadata": json.dumps({"channel": channel_id}),
+        "title": {"type": "plain_text", "text": form.title[:24]},
+        "submit": {"type": "plain_text", "text": form.submit[:24]},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": FORM_BLOCK,
+                "label": {"type": "plain_text", "text": form.label[:2000]},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": FORM_INPUT,
+                    "multiline": True,
+                    "max_length": min(form.max_length, 3000),
+                    "placeholder": {"type": "plain_text", "text": form.placeholder[:150]},
+                },
+            }
+        ],
+    }
+
+
+def view_event(
+    body: dict[str, Any], *, is_admin: bool, team_id: str | None = None, enterprise_id: str | None = None
+) -> FormSubmitted | None:
+    """A ``view_submission`` of one of our modals. Its event id is the view's id, so a retried submission of the
+    same view is handled once. ``team_id`` and ``enterprise_id``: the installation's, as for ``action_event``."""
+    view = body.get("view") or {}
+    if body.get("type") != "view_submission" or not view.get("callback_id"):
+        return None
+    try:
+        channel_id = str(json.loads(view.get("private_metadata") or "{}").get("channel") or "")
+    except (ValueError, AttributeError):
+        channel_id = ""
+    if not channel_id:  # not a modal of ours (we always name the channel): nowhere to answer
+        return None
+    values = (view.get("state") or {}).get("values") or {}
+    text = ((values.get(FORM_BLOCK) or {}).get(FORM_INPUT) or {}).get("value") or ""
+    user = body.get("user") or {}
+    team_id = team_id or (body.get("team") or {}).get("id") or user.get("team_id") or ""
+    origin = Origin(
+        platform=PLATFORM,
+        tenant_id=team_id,
+        channel_id=channel_id,
+        user_id=user.get("id") or "",
+        user_name=user.get("username") or user.get("name") or "",
+        tenant_name=(body.get("team") or {}).get("domain") or "",
+        is_admin=is_admin,
+        event_id=f"view:{view['id']}" if view.get("id") else None,
+        reply_handle=ReplyHandle(team_id, channel_id, user.get("id") or "", enterprise_id=enterprise_id),
+    )
+    return FormSubmitted(origin, view["callback_id"], text)

@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.cards import LETTERS, quiz_card
-from bot.commands import parsing
+from bot.commands import answers, parsing
 from bot.commands.args import Args
 from bot.commands.channel_admin import local_time_label
 from bot.commands.context import Context
@@ -209,6 +209,7 @@ async def insights(ctx: Context, args: Args) -> Outcome:
         rows = question_insights(session, actor.tenant.id or 0, channel.id)
         deck = ctx.services.catalog.get(channel.deck_id)
         items = item_stats.deck_report(session, deck, actor.tenant.id or 0, channel.id) if deck else []
+        disputes = answers.disputes_field(ctx, session, actor.tenant.id or 0, channel)
     lines = []
     for row in rows[:INSIGHT_LINES]:
         found = ctx.services.catalog.text(channel.deck_id, row["question_id"], lang)
@@ -235,7 +236,8 @@ async def insights(ctx: Context, args: Args) -> Outcome:
     body = "\n".join(f"- {line}" for line in lines) or t(lang, "insights.empty")
     if items:
         body += "\n\n" + _item_lines(lang, items)
-    return Outcome().add(Message(Kind.STATUS, title=t(lang, "insights.title"), body=body), private=True)
+    fields = (disputes,) if disputes else ()
+    return Outcome().add(Message(Kind.STATUS, title=t(lang, "insights.title"), body=body, fields=fields), private=True)
 
 
 def _item_lines(lang: str, items: list[item_stats.ItemStats]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.commands import channel_admin, learning, member_settings, members, posting, quiz
+from bot.commands import answers, channel_admin, learning, member_settings, members, posting, quiz
 from bot.commands.args import Args
 from bot.commands.context import Context
 from bot.messages import Outcome
@@ -32,6 +32,7 @@ class Command:
     handler: Handler | None  # None for a group that only has subcommands
     admin: bool = False
     params: tuple[Param, ...] = ()
+    free_text: bool = False  # the arguments are one free text, taken as typed (no quoting rules, own length limit)
 
     @property
     def name(self) -> str:
@@ -42,7 +43,7 @@ class Command:
         return f"/{self.name} {self.usage}".rstrip()
 
 
-TOP_LEVEL = ("quiz", "review", "streak", "stats", "leaderboard", "team", "vacation", "studybot")
+TOP_LEVEL = ("quiz", "review", "answer", "streak", "stats", "leaderboard", "team", "vacation", "studybot")
 
 
 def build_registry() -> dict[tuple[str, ...], Command]:
@@ -72,6 +73,15 @@ def build_registry() -> dict[tuple[str, ...], Command]:
             ),
         ),
         Command(("review",), "", "/review", "help.cmd.review", learning.review),
+        Command(
+            ("answer",),
+            "TEXT",
+            "/answer Data drift is a change in the input distribution...",
+            "help.cmd.answer",
+            answers.answer_command,
+            params=(Param("text", "text", required=True),),
+            free_text=True,
+        ),
         Command(("stats",), "[USER]", "/stats @alice", "help.cmd.stats", learning.stats,
                 params=(Param("user", "user"),)),
         Command(
@@ -99,7 +109,8 @@ def build_registry() -> dict[tuple[str, ...], Command]:
         Command(("team", "list"), "", "/team list", "help.cmd.team.list", members.team_list),
         Command(
             ("studybot",),
-            "help|status|post|schedule|deck|language|reveal|order|weekly|eod|remind|mylanguage|restore-streak|insights|off|on",
+            "help|status|answer|post|schedule|deck|language|reveal|order|weekly|eod|remind|mylanguage|restore-streak|"
+            "insights|off|on",
             "/studybot help",
             "help.cmd.help",
             help_command.show_help,

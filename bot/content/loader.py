@@ -175,6 +175,15 @@ def load_deck(path: Path) -> tuple[Deck | None, list[Problem]]:
                     f"every language (compare with {question.languages[0]})",
                 )
             )
+        if question.key_point_misalignment() is not None:
+            problems.append(
+                Problem(
+                    rel,
+                    f"{question.key_point_misalignment()}.key_points",
+                    "every language must list the same number of key points, in the same order "
+                    f"(compare with {question.languages[0]})",
+                )
+            )
         if qfile.stem != question.id:
             problems.append(Problem(rel, "id", f"is {question.id!r} but the file is named {qfile.name!r}"))
         if question.id in questions:

@@ -54,6 +54,29 @@ class QuizItem(BaseModel):
         return correct
 
 
+#: How many key points a language side may list when it lists any (free-text answers are graded on them).
+MIN_KEY_POINTS, MAX_KEY_POINTS = 3, 7
+
+
+class KeyPoint(BaseModel):
+    """A point a good spoken answer makes: a short statement (shown as the hint when missed) and the terms or
+    phrasings that show it. Any one term found in the answer covers the point."""
+
+    model_config = _strict()
+
+    point: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=160)]
+    terms: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]] = Field(
+        min_length=1, max_length=20
+    )
+
+    @field_validator("terms")
+    @classmethod
+    def _unique_terms(cls, terms: list[str]) -> list[str]:
+        if len({t.casefold() for t in terms}) != len(terms):
+            raise ValueError("terms must be unique within a key point")
+        return terms
+
+
 class QuestionText(BaseModel):
     """One language's side of a question."""
 
@@ -61,6 +84,7 @@ class QuestionText(BaseModel):
 
     prompt: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     assesses: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+    key_points: list[KeyPoint] = Field(default_factory=list)
     answer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ANSWER_CHARS)]
     quiz: list[QuizItem] = Field(default_factory=list)
 
@@ -71,6 +95,13 @@ class QuestionText(BaseModel):
         if len(set(ids)) != len(ids):
             raise ValueError("quiz item ids must be unique within a question")
         return quiz
+
+    @field_validator("key_points")
+    @classmethod
+    def _key_point_count(cls, points: list[KeyPoint]) -> list[KeyPoint]:
+        if points and not MIN_KEY_POINTS <= len(points) <= MAX_KEY_POINTS:
+            raise ValueError(f"has {len(points)} key points; list {MIN_KEY_POINTS} to {MAX_KEY_POINTS} (or none)")
+        return points
 
 
 class Question(BaseModel):
@@ -104,6 +135,16 @@ class Question(BaseModel):
         shapes = [(lang, tuple((q.id, len(q.options)) for q in side.quiz)) for lang, side in sides if side]
         for lang, shape in shapes[1:]:
             if shape != shapes[0][1]:
+                return lang
+        return None
+
+    def key_point_misalignment(self) -> str | None:
+        """The first language whose key point count differs from the first language's (points are parallel, so
+        a term from either language can cover the same point in an answer that mixes both)."""
+        sides = [(lang, self.text(lang)) for lang in self.languages]
+        counts = [(lang, len(side.key_points)) for lang, side in sides if side]
+        for lang, count in counts[1:]:
+            if count != counts[0][1]:
                 return lang
         return None
 

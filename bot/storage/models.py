@@ -392,3 +392,42 @@ class Vacation(SQLModel, table=True):
     end_day: date
     created_at: datetime
     ended_at: datetime | None = None
+class FreeAnswer(SQLModel, table=True):
+    """A member's answer in their own words to a daily question, as graded against its key points."""
+
+    __tablename__ = "free_answers"
+    # ``counted`` is True on the one answer per member and post that counted, NULL on later (practice) ones: NULLs
+    # are distinct in a unique key, so the key lets exactly one counted answer in, even under concurrency.
+    __table_args__ = (UniqueConstraint("post_id", "user_id", "counted", name="uq_free_answer_counted"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    channel_id: int = Field(foreign_key="channels.id")
+    post_id: int = Field(foreign_key="daily_posts.id")
+    user_id: int = Field(foreign_key="users.id")
+    deck_id: str = Field(max_length=80)
+    question_id: str = Field(max_length=80)
+    language: str = Field(max_length=8)
+    text: str = Field(max_length=3000)
+    covered: str = Field(default="", max_length=40)  # comma-separated indexes of the key points covered
+    total: int
+    rating: str = Field(max_length=8)  # again | hard | good | easy, from the coverage band
+    counted: bool | None = Field(default=None)
+    created_at: datetime
+
+
+class AnswerDispute(SQLModel, table=True):
+    """A member says their answer did make a key point the grader missed: once per answer and point."""
+
+    __tablename__ = "answer_disputes"
+    __table_args__ = (UniqueConstraint("answer_id", "point", name="uq_answer_dispute_point"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    answer_id: int = Field(foreign_key="free_answers.id")
+    user_id: int = Field(foreign_key="users.id")
+    deck_id: str = Field(max_length=80)
+    question_id: str = Field(max_length=80)
+    language: str = Field(max_length=8)
+    point: int
+    created_at: datetime

@@ -395,6 +395,22 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", payload)
         return int(payload["id"])
 
+    async def submit_modal(self, modal: dict[str, Any], text: str, user_id: int, *, guild_id: int | None,
+                           channel_id: int) -> int:
+        """A MODAL_SUBMIT interaction for a modal the bot opened (``modal``: the type 9 callback's data), every text
+        input filled with ``text``."""
+        def filled(component: dict[str, Any]) -> dict[str, Any]:
+            if component.get("type") == 4:
+                return {"type": 4, "custom_id": component["custom_id"], "value": text}
+            if "component" in component:  # a label wrapping one input
+                return {"type": component["type"], "component": filled(component["component"])}
+            return {"type": component["type"], "components": [filled(c) for c in component.get("components", [])]}
+
+        data = {"custom_id": modal["custom_id"], "components": [filled(c) for c in modal.get("components", [])]}
+        payload = self.interaction(5, data, guild_id, channel_id, user_id)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return int(payload["id"])
+
     async def react(self, guild_id: int, channel_id: int, message_id: int, user_id: int, emoji: str | dict[str, Any],
                     *, bot: bool = False) -> None:
         member = self.member(guild_id, user_id, 0) if not bot else {
