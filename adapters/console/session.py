@@ -100,8 +100,9 @@ class ConsolePort:
 
 class ConsoleSession:
     def __init__(self, app: App, console: Console, clock: ManualClock, *, body_limit: int | None = None,
-                 files_dir: Path | None = None):
+                 files_dir: Path | None = None, echo: bool = True):
         self.app = app
+        self.echo = echo  # repeat command lines in the output (a script, piped input); a terminal shows them
         self.console = console
         self.clock = clock
         self.port = ConsolePort(console, body_limit=body_limit, files_dir=files_dir)
@@ -130,7 +131,8 @@ class ConsoleSession:
             return True
         if line.startswith("/"):
             name, _, text = line[1:].partition(" ")
-            self.say(f"{self.user}> {line}")
+            if self.echo:
+                self.say(f"{self.user}> {line}")
             await self.app.core.handle(CommandInvoked(self.origin(), name, text), self.port)
             return True
         if not line.startswith(":"):
