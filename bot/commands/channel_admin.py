@@ -85,9 +85,8 @@ async def status(ctx: Context, args: Args) -> Outcome:
 
 async def schedule(ctx: Context, args: Args) -> Outcome:
     time_value = parsing.time_of_day(args.required("arg.time"))
-    zone = parsing.timezone(args.required("arg.timezone"))
-    days_value = parsing.days(args.optional() or "mon-fri")
-    args.done()
+    zone, days_value = parsing.timezone_and_days(args.remaining(), "mon-fri")
+    assert days_value is not None
     channel = _update_channel(ctx, reschedule=True, post_time=time_value, timezone=zone, days=days_value, enabled=True)
     lang = channel.language
     text = t(

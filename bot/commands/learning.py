@@ -133,7 +133,7 @@ async def remind(ctx: Context, args: Args) -> Outcome:
     if switch not in ("on", "off"):
         raise UserError("error.bad_on_off", value=switch[:20])
     at = parsing.time_of_day(args.optional() or "09:00") if switch == "on" else None
-    zone_arg = args.optional() if switch == "on" else None
+    zone_arg = args.rest() if switch == "on" else None  # a zone may be several words: New York
     args.done()
     zone = parsing.timezone(zone_arg) if zone_arg else None
     with ctx.transaction() as (session, actor):

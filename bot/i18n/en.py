@@ -213,4 +213,9 @@ TEXTS: dict[str, str] = {
     "arg.on_off": "on or off",
     "error.bad_on_off": "`{value}` is neither on nor off.",
     "error.upload_failed": "I could not upload the picture: {reason}",
+    # first hour: timezones as typed, words from CLDR
+    "error.utc_offset": "`UTC{offset}` is a fixed offset, not a place, so it would not follow summer time; a city's "
+    "zone does: {places}. For UTC{offset} all year round use `{etc}` (Etc names count the other way round: "
+    "`Etc/GMT-3` is UTC+3).",
+    "error.utc_offset_places": "`UTC{offset}` is a fixed offset, not a place: use the zone of a city, e.g. {places}.",
 }

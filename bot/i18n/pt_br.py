@@ -214,4 +214,10 @@ TEXTS: dict[str, str] = {
     "arg.on_off": "on ou off",
     "error.bad_on_off": "`{value}` não é on nem off.",
     "error.upload_failed": "Não consegui enviar a imagem: {reason}",
+    # first hour: timezones as typed, words from CLDR
+    "error.utc_offset": "`UTC{offset}` é um deslocamento fixo, não um lugar, e não segue o horário de verão; o fuso "
+    "de uma cidade segue: {places}. Para UTC{offset} o ano todo use `{etc}` (nos nomes Etc o sinal é invertido: "
+    "`Etc/GMT-3` é UTC+3).",
+    "error.utc_offset_places": "`UTC{offset}` é um deslocamento fixo, não um lugar: use o fuso de uma cidade, como "
+    "{places}.",
 }
