@@ -3,6 +3,9 @@ replies, the settings file and the CSV import."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 
 from bot.rules.timezones import parse_utc_offset, suggest_timezones
@@ -61,3 +64,101 @@ async def test_schedule_with_typed_places_offsets_and_abbreviations(harness: Har
     assert "America/Sao_Paulo" not in status  # nothing was changed by the refused inputs
     out = await harness.run("/studybot remind on 08:00 New York")
     assert "`America/New_York`" in out
+
+
+def test_plural_rules_numbers_and_weekday_names_come_from_cldr() -> None:
+    from bot.i18n import t
+    from bot.i18n.words import number, parse_weekday, weekday_name
+
+    assert t("en", "streak.days", count=1) == "1 question day"
+    assert t("en", "streak.days", count=2) == "2 question days"
+    assert t("pt-BR", "streak.days", count=1) == "1 dia de pergunta"
+    assert t("pt-BR", "streak.days", count=3) == "3 dias de pergunta"
+    assert t("en", "words.members", count=1) == "1 member" and t("en", "words.points", count=1200) == "1,200 pts"
+    assert t("pt-BR", "words.points", count=1200) == "1.200 pts"
+    assert number("en", 3.0) == "3" and number("pt-BR", 16.5) == "16,5" and number("en", 16.5) == "16.5"
+    assert weekday_name("en", 4) == "Friday" and weekday_name("pt-BR", 4) == "sexta-feira"
+    for typed, index in [("fri", 4), ("Friday", 4), ("sex", 4), ("Sexta-feira", 4), ("sáb", 5), ("sab", 5),
+                         ("domingo", 6), ("seg.", 0), ("terça", 1)]:
+        assert parse_weekday(typed) == index, typed
+    assert parse_weekday("someday") is None and parse_weekday("som") is None
+
+
+async def test_weekly_day_in_either_language_and_its_name(harness: Harness) -> None:
+    out = await harness.run("/studybot weekly fri")
+    assert "goes out every Friday" in out and "Fris" not in out
+    assert "Weekly leaderboard: Friday" in await harness.run("/studybot status")
+    out = await harness.run("/studybot weekly someday")
+    assert "`someday` is not a weekday" in out and "`som`" not in out
+    await harness.run("/studybot language pt")
+    out = await harness.run("/studybot weekly sex")
+    assert "(sexta-feira)" in out and "não é" not in out
+    assert "Placar semanal: sexta-feira" in await harness.run("/studybot status")
+    out = await harness.run("/studybot weekly sábado")
+    assert "(sábado)" in out
+    out = await harness.run("/studybot schedule 09:00 America/Sao_Paulo seg,qua,sex")
+    assert "seg., qua., sex." in out
+    assert "não é" not in out
+    out = await harness.run("/studybot reveal nada!!")
+    assert "como 👀 ou `:eyes:`" in out
+
+
+async def test_leaderboards_and_insights_read_naturally(harness: Harness) -> None:
+    await harness.run("/studybot schedule 09:00 UTC daily", "/team create Owls", ":next-day", ":react 👀")
+    board = await harness.run("/leaderboard teams all")
+    assert "Owls: 1 pt per member (1 member, 1 pt)" in board
+    await harness.run(":as bob", "/team join Owls", ":react 👀")
+    board = await harness.run("/leaderboard teams all")
+    assert "Owls: 1 pt per member (2 members, 2 pts)" in board and ".0 pt" not in board
+    out = await harness.run(":as alice", "/studybot insights")
+    assert "2 reveals" in out and "no quiz answers yet" in out and "quiz no quiz" not in out
+    await harness.run("/studybot language pt")
+    board = await harness.run("/leaderboard teams all")
+    assert "Owls: 1 pt por membro (2 membros, 2 pts)" in board
+
+
+def test_long_titles_are_cut_between_words() -> None:
+    from bot.commands.learning import shorten_words
+
+    title = "How do you run a model in production when the data it sees drifts away from the training data?"
+    short = shorten_words(title, 40)
+    assert short == "How do you run a model in production…"
+    assert shorten_words("Short title", 40) == "Short title"
+
+
+async def test_replies_about_one_member_are_private(harness: Harness) -> None:
+    await harness.run("/studybot schedule 09:00 UTC daily", ":next-day", ":as carol", ":react 👀", ":as alice")
+    for line in ("/streak", "/streak @carol", "/stats", "/stats @carol"):
+        before = len(harness.port.sent)
+        out = await harness.run(line)
+        kinds = [kind for kind, _ in harness.port.sent[before:]]
+        assert kinds and all(k.startswith("private") for k in kinds), (line, kinds)
+        assert "(only you can see this)" in out
+    assert "private upload" in kinds and "Heatmap of carol's participation" in out
+
+
+async def test_status_after_an_early_post_names_the_next_question_day(harness: Harness) -> None:
+    # 08:00 in Berlin on Monday 2 March; the schedule says 09:00, but an admin posts right away
+    await harness.run("/studybot schedule 09:00 Europe/Berlin mon-fri")
+    assert "Next question: Mon 2026-03-02 09:00" in await harness.run("/studybot status")
+    await harness.run("/studybot post")
+    status = await harness.run("/studybot status")
+    assert "Next question: Tue 2026-03-03 09:00" in status
+    shown = await harness.run("/studybot schedule")
+    assert "Tue 2026-03-03 09:00" in shown and "Wed 2026-03-04 09:00" in shown and "Thu 2026-03-05 09:00" in shown
+    assert "Mon 2026-03-02 09:00" not in shown and "Missing" not in shown
+    assert "/studybot schedule HH:MM TIMEZONE" in shown
+
+
+async def test_review_announces_as_many_items_as_it_shows(harness: Harness) -> None:
+    from tests.test_learning import answer, current_item
+
+    await harness.run(":as bob", "/quiz 12")
+    for _ in range(12):
+        current_item(harness)
+        await answer(harness, right=False)
+    harness.clock.set(harness.clock.now() + timedelta(minutes=3))
+    out = await harness.run("/review")
+    due = int(re.search(r"(\d+) questions? (?:is|are) due", out).group(1))  # type: ignore[union-attr]
+    shown = [m for kind, m in harness.port.sent if m.kind == "quiz"][-1]
+    assert shown.context is not None and shown.context.startswith(f"Quiz 1/{due} ")

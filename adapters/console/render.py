@@ -107,9 +107,9 @@ def print_message(
     header = f"{author}{' (edited)' if edited else ''}"
     body_limit = body_limit if message.kind == Kind.REVEAL else None
     if not console.is_terminal:
-        console.print(f"{header}:", markup=False, highlight=False)
+        console.print(f"{header}:", markup=False, highlight=False, emoji=False)
         for line in as_plain(message, private=private, body_limit=body_limit).splitlines():
-            console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+            console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True, emoji=False)
         return
     parts: list[Text] = []
     if message.context:

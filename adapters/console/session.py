@@ -83,14 +83,18 @@ class ConsolePort:
         self.sent.append(("edit", message))
         self._show(message, private=True, edited=True, message_id=message_id)
 
-    async def upload(self, origin: Origin, message: Message, filename: str, data: bytes) -> None:
-        """The terminal cannot show a picture: it is saved to a file whose path is printed."""
+    async def upload(
+        self, origin: Origin, message: Message, filename: str, data: bytes, *, private: bool = False,
+        alt_text: str = "",
+    ) -> None:
+        """The terminal cannot show a picture: it is saved to a file whose path is printed with its description."""
         self.files_dir.mkdir(parents=True, exist_ok=True)
         path = self.files_dir / filename.replace("/", "_")
         path.write_bytes(data)
-        self.sent.append(("upload", message))
-        self._show(message, private=False)
-        self.console.print(f"  (picture saved to {path})", markup=False, highlight=False)
+        self.sent.append(("private upload" if private else "upload", message))
+        self._show(message, private=private)
+        self.console.print(f"  (picture saved to {path}{': ' + alt_text if alt_text else ''})", markup=False,
+                           highlight=False, emoji=False)
 
     async def send_direct(self, tenant_id: str, user_id: str, message: Message) -> None:
         self.sent.append(("direct", message))

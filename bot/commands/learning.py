@@ -17,6 +17,7 @@ from bot.commands.context import Context
 from bot.commands.errors import UserError
 from bot.commands.members import resolve_member
 from bot.i18n import t
+from bot.i18n.words import date_label
 from bot.messages import Attachment, Field, Kind, Message, Outcome
 from bot.rules.periods import ALL_TIME, local_day
 from bot.rules.streaks import restore, visible_current
@@ -33,6 +34,14 @@ from bot.storage.models import (
 )
 
 INSIGHT_LINES = 15
+
+
+def shorten_words(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with "…" when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.?!")
+    return f"{cut}…"
 
 
 async def review(ctx: Context, args: Args) -> Outcome:
@@ -52,7 +61,13 @@ async def review(ctx: Context, args: Args) -> Outcome:
                 else t(lang, "review.nothing_yet")
             )
             return Outcome().add(Message(Kind.INFO, body=t(lang, "review.none", next=follow)), private=True)
-        items = quizzes.pick_items(deck, lang, [], due, quizzes.MAX_QUIZ_ITEMS, ctx.services.rng)
+        # one quiz item per due question, so the round has as many items as it announces
+        items = []
+        for question_id in due:
+            refs = quizzes.pick_items(deck, lang, [], [question_id], quizzes.MAX_QUIZ_ITEMS, ctx.services.rng)
+            if refs:
+                items.append(ctx.services.rng.choice(refs))
+        items = items[: quizzes.MAX_QUIZ_ITEMS]
         if not items:
             raise UserError("error.no_quiz_items")
         quiz = quizzes.start(session, channel, actor.user, deck, lang, items, ctx.now)
@@ -60,9 +75,15 @@ async def review(ctx: Context, args: Args) -> Outcome:
         assert found is not None
         _, item, category = found
         card = quiz_card(item, lang, deck.category_label(category, lang), quiz.id or 0, 0, len(items))
+        starting = (
+            t(lang, "review.starting", count=len(items))
+            if len(items) == len(due)
+            else t(lang, "review.starting_capped", due=t(lang, "review.questions", count=len(due)), count=len(items),
+                   max=quizzes.MAX_QUIZ_ITEMS)
+        )
     return (
         Outcome()
-        .add(Message(Kind.INFO, body=f"🗂️ {t(lang, 'review.starting', count=len(due))}"), private=True)
+        .add(Message(Kind.INFO, body=f"🗂️ {starting}"), private=True)
         .add(card, private=True)
     )
 
@@ -125,7 +146,10 @@ async def stats(ctx: Context, args: Args) -> Outcome:
         footer=t(lang, "stats.heatmap"),
     )
     filename = f"studybot-{user.display_name or user.external_id}-{today.isoformat()}.png"
-    return Outcome().add(message, attachment=Attachment(filename, png))
+    alt = t(lang, "stats.heatmap_alt", name=user.display_name, start=date_label(lang, first_day + timedelta(days=1)),
+            end=date_label(lang, today), count=len(days))
+    # about one member: only the one who asked sees it, like /streak
+    return Outcome().add(message, private=True, attachment=Attachment(filename, png, alt))
 
 
 async def remind(ctx: Context, args: Args) -> Outcome:
@@ -207,8 +231,9 @@ async def insights(ctx: Context, args: Args) -> Outcome:
     for row in rows[:INSIGHT_LINES]:
         found = ctx.services.catalog.text(channel.deck_id, row["question_id"], lang)
         title = found[1].prompt if found else row["question_id"]
-        accuracy = (
-            f"{round(100 * row['right'] / row['answers'])}% ({row['right']}/{row['answers']})"
+        quiz = (
+            t(lang, "insights.quiz", accuracy=f"{round(100 * row['right'] / row['answers'])}% "
+              f"({row['right']}/{row['answers']})")
             if row["answers"]
             else t(lang, "insights.no_quiz")
         )
@@ -217,13 +242,13 @@ async def insights(ctx: Context, args: Args) -> Outcome:
             t(
                 lang,
                 "insights.line",
-                question=title[:90],
-                reveals=row["reveals"],
+                question=shorten_words(title, 90),
+                reveals=t(lang, "insights.reveals", count=row["reveals"]),
                 again=grades["again"],
                 hard=grades["hard"],
                 good=grades["good"],
                 easy=grades["easy"],
-                accuracy=accuracy,
+                quiz=quiz,
             )
         )
     body = "\n".join(f"- {line}" for line in lines) or t(lang, "insights.empty")

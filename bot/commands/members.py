@@ -63,7 +63,7 @@ async def streak(ctx: Context, args: Args) -> Outcome:
         body=t(lang, "streak.freeze_rule"),
         footer=t(lang, "streak.keep" if view.longest else "streak.none"),
     )
-    return Outcome().add(message, private=not who)
+    return Outcome().add(message, private=True)  # about one member: only the one who asked sees it
 
 
 async def leaderboard(ctx: Context, args: Args) -> Outcome:

@@ -9,7 +9,7 @@ import emoji as emoji_lib
 from bot.commands.errors import UserError
 from bot.content.loader import Catalog, Deck
 from bot.i18n import parse_language
-from bot.rules.schedule import ScheduleError, parse_days, parse_time
+from bot.rules.schedule import ScheduleError, format_days, parse_days, parse_time
 from bot.rules.timezones import canonical_timezone, parse_utc_offset, suggest_timezones
 
 _CUSTOM_DISCORD = re.compile(r"^<a?:([\w~-]+):\d+>$")
@@ -68,11 +68,12 @@ def timezone_and_days(tokens: list[str], default_days: str | None) -> tuple[str,
 
 
 def days(value: str) -> str:
+    """The canonical form (``mon-fri``, ``mon,wed,fri``) of days typed in either language."""
     try:
-        parse_days(value)
+        parsed = parse_days(value)
     except ScheduleError as exc:
-        raise UserError("error.bad_days", value=value) from exc
-    return value.strip().casefold()
+        raise UserError("error.bad_days", value=value[:40]) from exc
+    return format_days(parsed)
 
 
 def language(value: str) -> str:
