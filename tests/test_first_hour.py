@@ -126,7 +126,8 @@ def test_long_titles_are_cut_between_words() -> None:
     assert shorten_words("Short title", 40) == "Short title"
 
 
-async def test_replies_about_one_member_are_private(harness: Harness) -> None:
+async def test_replies_about_one_member_are_private(harness: Harness, tmp_path) -> None:
+    harness.port.files_dir = tmp_path
     await harness.run("/studybot schedule 09:00 UTC daily", ":next-day", ":as carol", ":react 👀", ":as alice")
     for line in ("/streak", "/streak @carol", "/stats", "/stats @carol"):
         before = len(harness.port.sent)
@@ -162,3 +163,30 @@ async def test_review_announces_as_many_items_as_it_shows(harness: Harness) -> N
     due = int(re.search(r"(\d+) questions? (?:is|are) due", out).group(1))  # type: ignore[union-attr]
     shown = [m for kind, m in harness.port.sent if m.kind == "quiz"][-1]
     assert shown.context is not None and shown.context.startswith(f"Quiz 1/{due} ")
+
+
+async def test_stats_heatmap_levels_grow_with_engagement(harness: Harness, tmp_path) -> None:
+    import io
+
+    from PIL import Image
+
+    from bot.rules.heatmap import EMPTY, LEVEL_COLORS, cell_box, day_position
+
+    harness.port.files_dir = tmp_path
+    await harness.run("/studybot schedule 09:00 UTC daily", ":next-day", ":as bob", ":react 👀")  # a reveal only
+    first = harness.clock.now().date()
+    await harness.run(":as alice", ":next-day", ":as bob", ":react 👀", ":click 3")  # reveal and self-grade
+    second = harness.clock.now().date()
+    await harness.run(":as alice", ":next-day", ":as bob", ":react 👀", ":click 3", "/quiz 1", ":click 1")
+    third = harness.clock.now().date()
+    out = await harness.run("/stats")
+    assert "Heatmap of bob's participation" in out and "active on 3 days." in out
+    [picture] = tmp_path.glob("*.png")
+    image = Image.open(io.BytesIO(picture.read_bytes()))
+
+    def color(day):
+        x0, y0, x1, y1 = cell_box(*day_position(third, day))  # type: ignore[misc]
+        return image.getpixel(((x0 + x1) // 2, (y0 + y1) // 2))
+
+    assert [color(first), color(second), color(third)] == list(LEVEL_COLORS)
+    assert color(first - timedelta(days=1)) == EMPTY

@@ -94,7 +94,7 @@ class ConsolePort:
         self.sent.append(("private upload" if private else "upload", message))
         self._show(message, private=private)
         self.console.print(f"  (picture saved to {path}{': ' + alt_text if alt_text else ''})", markup=False,
-                           highlight=False, emoji=False)
+                           highlight=False, emoji=False, soft_wrap=True)
 
     async def send_direct(self, tenant_id: str, user_id: str, message: Message) -> None:
         self.sent.append(("direct", message))

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import timedelta
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot.cards import quiz_card
 from bot.commands import parsing
@@ -17,7 +17,7 @@ from bot.commands.context import Context
 from bot.commands.errors import UserError
 from bot.commands.members import resolve_member
 from bot.i18n import t
-from bot.i18n.words import date_label
+from bot.i18n.words import day_label
 from bot.messages import Attachment, Field, Kind, Message, Outcome
 from bot.rules.periods import ALL_TIME, local_day
 from bot.rules.streaks import restore, visible_current
@@ -27,9 +27,10 @@ from bot.services.insights import question_insights
 from bot.services.posting import latest_seq
 from bot.storage.db import insert_ignore
 from bot.storage.models import (
-    Participation,
     QuizAttempt,
     Reminder,
+    Reveal,
+    SelfGrade,
     StreakRestore,
 )
 
@@ -88,8 +89,26 @@ async def review(ctx: Context, args: Args) -> Outcome:
     )
 
 
+def daily_activity(session: Session, tenant_id: int, user_id: int, since: date, timezone: str) -> dict[date, int]:
+    """A member's actions per local day since ``since``: reveals, self-grades and quiz answers. The heatmap's
+    levels grow with them (a reveal alone is level 1; reveal, grade and a quiz answer, level 3)."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(since, time(0), tzinfo=zone).astimezone(UTC)
+    counts: Counter[date] = Counter()
+    for model in (Reveal, SelfGrade, QuizAttempt):
+        rows = session.exec(
+            select(model.created_at).where(  # type: ignore[attr-defined]
+                model.tenant_id == tenant_id, model.user_id == user_id, model.created_at >= start  # type: ignore[attr-defined]
+            )
+        ).all()
+        for created in rows:
+            instant = created if created.tzinfo else created.replace(tzinfo=UTC)
+            counts[instant.astimezone(zone).date()] += 1
+    return dict(counts)
+
+
 async def stats(ctx: Context, args: Args) -> Outcome:
-    from bot.rules.heatmap import render_heatmap
+    from bot.rules.heatmap import render_heatmap, window_start
 
     who = args.rest()
     with ctx.transaction() as (session, actor):
@@ -121,19 +140,11 @@ async def stats(ctx: Context, args: Args) -> Outcome:
         ) or t(lang, "stats.no_quiz")
         due = reviews.due_count(session, user.id or 0, ctx.now)
         today = local_day(ctx.now, channel.timezone)
-        first_day = today - timedelta(weeks=12)
-        days = session.exec(
-            select(Participation.question_day, func.count())
-            .where(
-                Participation.tenant_id == tenant_id,
-                Participation.user_id == user.id,
-                Participation.question_day > first_day,
-            )
-            .group_by(Participation.question_day)
-        ).all()
+        first_day = window_start(today)
+        activity = daily_activity(session, tenant_id, user.id or 0, first_day, channel.timezone)
         points = totals.member_points(session, tenant_id, user.id or 0, (week, ALL_TIME))
         week_points, all_points = points[week], points[ALL_TIME]
-    png = render_heatmap(today, {day: count for day, count in days})
+    png = render_heatmap(today, activity, name=user.display_name or user.external_id, language=lang)
     message = Message(
         Kind.STATUS,
         title=t(lang, "stats.title", name=user.display_name),
@@ -146,8 +157,8 @@ async def stats(ctx: Context, args: Args) -> Outcome:
         footer=t(lang, "stats.heatmap"),
     )
     filename = f"studybot-{user.display_name or user.external_id}-{today.isoformat()}.png"
-    alt = t(lang, "stats.heatmap_alt", name=user.display_name, start=date_label(lang, first_day + timedelta(days=1)),
-            end=date_label(lang, today), count=len(days))
+    alt = t(lang, "stats.heatmap_alt", name=user.display_name, start=day_label(lang, first_day),
+            end=day_label(lang, today), count=sum(1 for n in activity.values() if n))
     # about one member: only the one who asked sees it, like /streak
     return Outcome().add(message, private=True, attachment=Attachment(filename, png, alt))
 

@@ -229,8 +229,8 @@ TEXTS: dict[str, str] = {
     "insights.quiz": "quiz {accuracy}",
     "review.starting#one": "{count} question is due for review. Here it comes.",
     "remind.nudge#one": "📬 {count} question is due for review. Type `/review` in your study channel.",
-    "stats.heatmap_alt": "Heatmap of {name}'s participation from {start} to {end}: active on {count} question days.",
-    "stats.heatmap_alt#one": "Heatmap of {name}'s participation from {start} to {end}: active on {count} question day.",
+    "stats.heatmap_alt": "Heatmap of {name}'s participation from {start} to {end}: active on {count} days.",
+    "stats.heatmap_alt#one": "Heatmap of {name}'s participation from {start} to {end}: active on {count} day.",
     "review.questions": "{count} questions",
     "review.questions#one": "{count} question",
     "review.starting_capped": "{due} are due for review; this round has {count}: one quiz item per question, at "
@@ -239,4 +239,10 @@ TEXTS: dict[str, str] = {
     "schedule.show_off": "Saved schedule: {schedule}. The daily question is off here: `/studybot on` resumes it.",
     "schedule.how": "To change it: `/studybot schedule HH:MM TIMEZONE [DAYS]`, e.g. "
     "`/studybot schedule 09:00 Europe/Berlin mon-fri`.",
+    "heatmap.title": "{name}'s study activity",
+    "heatmap.title_anonymous": "Study activity",
+    "heatmap.period": "{start} – {end}",
+    "heatmap.caption": "Actions per day",
+    "heatmap.less": "Less",
+    "heatmap.more": "More",
 }

@@ -231,10 +231,8 @@ TEXTS: dict[str, str] = {
     "insights.quiz": "quiz {accuracy}",
     "review.starting#one": "{count} pergunta está para revisar. Lá vai ela.",
     "remind.nudge#one": "📬 {count} pergunta está para revisar. Digite `/review` no seu canal de estudos.",
-    "stats.heatmap_alt": "Mapa de calor da participação de {name} de {start} a {end}: ativo em {count} dias de "
-    "pergunta.",
-    "stats.heatmap_alt#one": "Mapa de calor da participação de {name} de {start} a {end}: ativo em {count} dia de "
-    "pergunta.",
+    "stats.heatmap_alt": "Mapa de calor da participação de {name} de {start} a {end}: ativo em {count} dias.",
+    "stats.heatmap_alt#one": "Mapa de calor da participação de {name} de {start} a {end}: ativo em {count} dia.",
     "review.questions": "{count} perguntas",
     "review.questions#one": "{count} pergunta",
     "review.starting_capped": "{due} para revisar; esta rodada tem {count}: um item de quiz por pergunta, no "
@@ -244,4 +242,10 @@ TEXTS: dict[str, str] = {
     "retoma.",
     "schedule.how": "Para mudar: `/studybot schedule HH:MM FUSO [DIAS]`, por exemplo "
     "`/studybot schedule 09:00 America/Sao_Paulo seg-sex`.",
+    "heatmap.title": "Atividade de estudo de {name}",
+    "heatmap.title_anonymous": "Atividade de estudo",
+    "heatmap.period": "{start} – {end}",
+    "heatmap.caption": "Ações por dia",
+    "heatmap.less": "Menos",
+    "heatmap.more": "Mais",
 }

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_skeleton, get_day_names, get_month_names
+from babel.dates import format_date, format_skeleton, get_day_names, get_month_names
 from babel.numbers import format_decimal
 
 #: studybot's language codes and their CLDR locales.
@@ -45,6 +45,11 @@ def month_name(language: str, month: int, width: str = "abbreviated") -> str:
 def date_label(language: str, day: date) -> str:
     """A date with its weekday, as the language writes it: "Mon, Mar 23, 2026", "seg., 23 de mar. de 2026"."""
     return format_skeleton("yMMMEd", day, locale=locale(language))
+
+
+def day_label(language: str, day: date) -> str:
+    """A date as the language writes it: "Mar 23, 2026", "23 de mar. de 2026"."""
+    return format_date(day, "medium", locale=locale(language))
 
 
 def slot_label(language: str, instant: datetime, timezone: str) -> str:
