@@ -190,3 +190,107 @@ async def test_stats_heatmap_levels_grow_with_engagement(harness: Harness, tmp_p
 
     assert [color(first), color(second), color(third)] == list(LEVEL_COLORS)
     assert color(first - timedelta(days=1)) == EMPTY
+
+
+# ---- configuration, import and the command line ----
+
+
+def _cli(args: list[str], monkeypatch: pytest.MonkeyPatch, cwd, **env: str):
+    import os
+
+    from typer.testing import CliRunner
+
+    from adapters.cli import app as cli_app
+
+    monkeypatch.chdir(cwd)
+    for name in list(os.environ):
+        if name.startswith(("STUDYBOT_", "DATABASE_URL", "SLACK_", "DISCORD_")):
+            monkeypatch.delenv(name)
+    return CliRunner().invoke(cli_app, args, env=env)
+
+
+def test_env_example_is_true(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    from bot.settings import Settings, default_database_url
+    from tests.conftest import _schema
+
+    text = (Path(__file__).parents[1] / ".env.example").read_text()
+    values = dict(
+        line.split("=", 1) for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+    assert "DATABASE_URL" not in values  # the default (the user data dir) holds, as the comment says
+    (tmp_path / ".env").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    settings = Settings()  # the example, copied to .env as it is, is valid
+    assert settings.database_url == default_database_url()
+    assert "studybot_test_<pid>" in text and _schema().startswith("studybot_test_")
+    assert "wiped" not in text
+    for typed in ("pt", "pt-BR", "pt_br", "en"):
+        assert Settings(STUDYBOT_DEFAULT_LANGUAGE=typed).default_language in ("pt-BR", "en")  # type: ignore[call-arg]
+
+
+def test_semicolon_csv_imports_and_errors_show_patterns_intact(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import csv
+    import io
+
+    from tests.test_content_validation import HEADER, _rows
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=HEADER, delimiter=";", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(_rows())
+    (tmp_path / "planilha.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    decks = tmp_path / "my-decks"
+    result = _cli(["content", "import", "planilha.csv", "--deck", "minha"], monkeypatch, tmp_path,
+                  STUDYBOT_CONTENT_DIRS=str(decks))
+    assert result.exit_code == 0, result.output
+    assert len(list((decks / "minha" / "questions").glob("*.yaml"))) == 2  # where the bot loads decks from
+    assert "the bot loads this deck at its next start" in result.output
+    # outside any folder the bot loads: the exact line to add
+    result = _cli(["content", "import", "planilha.csv", "--deck", "outra"], monkeypatch, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert f"STUDYBOT_CONTENT_DIRS={(tmp_path / 'content').resolve()}" in result.output.replace("\n", "")
+    rows = _rows()
+    rows[0]["id"] = "Bad Id"
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=HEADER, delimiter=";", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    (tmp_path / "bad.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    result = _cli(["content", "import", "bad.csv", "--deck", "ruim"], monkeypatch, tmp_path)
+    assert result.exit_code == 1
+    assert "'^[a-z0-9][a-z0-9-]{1,79}$'" in result.output.replace("\n", "")  # not eaten as rich markup
+
+
+def test_version_and_help_without_type_tags(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib.metadata import version
+
+    result = _cli(["--version"], monkeypatch, tmp_path)
+    assert result.exit_code == 0 and result.output.strip() == f"studybot {version('studybot')}"
+    for args in (["--help"], ["console", "--help"], ["content", "import", "--help"], ["tick", "--help"]):
+        result = _cli(args, monkeypatch, tmp_path, COLUMNS="120")
+        assert result.exit_code == 0, result.output
+        assert "<bool>" not in result.output and "<str>" not in result.output and "<path>" not in result.output
+    assert "TEXT" in _cli(["tick", "--help"], monkeypatch, tmp_path, COLUMNS="120").output
+
+
+def test_no_unrelated_library_warnings_at_start(app, monkeypatch: pytest.MonkeyPatch, caplog) -> None:
+    import logging
+
+    import discord
+
+    from adapters.discord.client import build_client
+    from adapters.slack.app import build_slack_bot
+    from bot.settings import Settings
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1-2-3")  # Bolt reads it from the environment itself
+    monkeypatch.setattr(discord.VoiceClient, "warn_nacl", True)  # as in a fresh process
+    monkeypatch.setattr(discord.VoiceClient, "warn_dave", True)
+    settings = Settings(database_url=app.settings.database_url, slack_bot_token="xoxb-1-2-3",
+                        slack_signing_secret="0" * 32, discord_token="MTA" + "x" * 21 + ".GhIjKl." + "y" * 27)
+    with caplog.at_level(logging.WARNING):
+        build_slack_bot(app, settings)
+        build_client(app, settings)
+    messages = [r.getMessage() for r in caplog.records]
+    assert not [m for m in messages if "token` will be unused" in m or "PyNaCl" in m or "davey" in m], messages
