@@ -268,3 +268,16 @@ def test_title_period_legend_and_readable_on_any_theme() -> None:
 
 def test_month_names_follow_the_language() -> None:
     assert month_label_weeks(WEDNESDAY, "pt-BR") == {0: "dez.", 3: "jan.", 7: "fev.", 11: "mar."}
+
+
+def test_without_a_system_font_letters_lose_accents_not_their_shape(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.rules import heatmap
+
+    monkeypatch.setattr(heatmap, "SYSTEM_FONTS", ("no-such-font.ttf",))
+    heatmap._system_font.cache_clear()
+    try:
+        assert heatmap._printable("Conceição – dez.") == "Conceicao - dez."
+        png = render_heatmap(WEDNESDAY, {WEDNESDAY: 2}, name="Conceição", language="pt-BR")
+        assert load(png).size == heatmap_size()
+    finally:
+        heatmap._system_font.cache_clear()
