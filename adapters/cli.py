@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 app = typer.Typer(
@@ -29,8 +30,48 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
+def _plain_help_types() -> None:
+    """``--help`` shows a metavar (TEXT, PATH, INTEGER) for options that take a value and nothing for flags,
+    instead of typer's ``<str>``/``<bool>`` tags."""
+    from typer.core import TyperArgument, TyperOption
+
+    def option_type(self: TyperOption, ctx: object) -> str | None:
+        if self.is_flag or self.count:
+            return None
+        if self.metavar is not None:
+            return self.metavar
+        label = self.bare_type()
+        return {"str": "TEXT", "int": "INTEGER", "float": "NUMBER"}.get(label, label.upper())
+
+    def argument_type(self: TyperArgument, ctx: object) -> str | None:
+        return None  # the argument's own name (FILE) says it already
+
+    TyperOption.display_type_rich = option_type  # type: ignore[method-assign,assignment]
+    TyperArgument.display_type_rich = argument_type  # type: ignore[method-assign,assignment]
+
+
+_plain_help_types()
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        out.print(f"studybot {version('studybot')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """studybot: a daily question, quizzes and streaks for study groups."""
+
+
 def _fail(message: str, example: str | None = None, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     if example:
         err.print(f"example: {example}", markup=False, highlight=False)
     return typer.Exit(code)
@@ -44,7 +85,7 @@ def _settings(**overrides: object):
     except ValidationError as exc:
         for e in exc.errors():
             name = str(e["loc"][0]).upper() if e["loc"] else "setting"
-            err.print(f"[red]error:[/red] {name}: {e['msg'].removeprefix('Value error, ')}", highlight=False)
+            err.print(f"[red]error:[/red] {name}: {escape(e['msg'].removeprefix('Value error, '))}", highlight=False)
         raise typer.Exit(2) from None
 
 
@@ -65,7 +106,7 @@ def _bootstrap(settings, **kwargs):
         return bootstrap(settings, **kwargs)
     except DeckError as exc:
         for problem in exc.problems:
-            err.print(f"[red]deck problem:[/red] {problem}", highlight=False)
+            err.print(f"[red]deck problem:[/red] {escape(str(problem))}", highlight=False)
         raise typer.Exit(2) from None
     except ConfigError as exc:
         raise _fail(str(exc), "STUDYBOT_DEFAULT_DECK=mlops-interview") from None
@@ -104,9 +145,11 @@ def console(
     _configure_logging("WARNING")
     clock = ManualClock(SystemClock().now())
     bot_app = _bootstrap(settings, clock=clock)
-    session = ConsoleSession(bot_app, out, clock)
     interactive = sys.stdin.isatty()
+    session = ConsoleSession(bot_app, out, clock, echo=not interactive)  # a terminal shows what was typed already
     if interactive:
+        import readline  # noqa: F401  (line editing and history for input())
+
         out.print(
             f"studybot console on {settings.database_url}. You are alice (an admin).\n{META_HELP}",
             markup=False,
@@ -131,14 +174,15 @@ def console(
 
 @app.command()
 def doctor() -> None:
-    """Check the configuration, the database, the decks and the platform credentials; non-zero exit on problems."""
-    from adapters.doctor import FAIL, OK, WARN, run_checks
+    """Check the configuration, the database, the decks and the platform credentials; reads only, creates nothing.
+    Non-zero exit on problems."""
+    from adapters.doctor import FAIL, NOTE, OK, WARN, run_checks
 
     settings = _settings()
     checks = run_checks(settings)
-    marks = {OK: "[green]✓[/green]", WARN: "[yellow]![/yellow]", FAIL: "[red]✗[/red]"}
+    marks = {OK: "[green]✓[/green]", NOTE: "[blue]i[/blue]", WARN: "[yellow]![/yellow]", FAIL: "[red]✗[/red]"}
     for check in checks:
-        out.print(f"{marks[check.status]} {check.area}: {check.detail}", highlight=False)
+        out.print(f"{marks[check.status]} {check.area}: {escape(check.detail)}", highlight=False)
     failed = [c for c in checks if c.status == FAIL]
     out.print(f"{len(failed)} problem(s), {sum(c.status == WARN for c in checks)} warning(s)", highlight=False)
     if failed:
@@ -202,7 +246,7 @@ def _deck_folder_list(path: Path | None, example: str) -> list[Path]:
 def _print_findings(findings: list, strict: bool) -> None:
     mark = "[red]✗[/red]" if strict else "[yellow]⚠[/yellow]"
     for finding in findings:
-        out.print(f"{mark} {finding}", highlight=False)
+        out.print(f"{mark} {escape(str(finding))}", highlight=False)
 
 
 StrictOption = Annotated[bool, typer.Option("--strict", help="Treat quiz-quality findings as errors.")]
@@ -211,7 +255,7 @@ StrictOption = Annotated[bool, typer.Option("--strict", help="Treat quiz-quality
 @content_app.command("validate")
 def content_validate(
     path: Annotated[
-        Path | None, typer.Argument(help="A deck folder or a folder of decks (default: all decks).")
+        Path | None, typer.Argument(metavar="[PATH]", help="A deck folder or a folder of decks (default: all decks).")
     ] = None,
     strict: StrictOption = False,
 ) -> None:
@@ -224,7 +268,7 @@ def content_validate(
     for folder in _deck_folder_list(path, "studybot content validate content/mlops-interview"):
         deck, found = load_deck(folder)
         for problem in found:
-            out.print(f"[red]✗[/red] {problem}", highlight=False)
+            out.print(f"[red]✗[/red] {escape(str(problem))}", highlight=False)
         problems += len(found)
         if deck is not None and not found:
             findings = lint_deck(deck)
@@ -242,7 +286,7 @@ def content_validate(
 @content_app.command("lint")
 def content_lint(
     path: Annotated[
-        Path | None, typer.Argument(help="A deck folder or a folder of decks (default: all decks).")
+        Path | None, typer.Argument(metavar="[PATH]", help="A deck folder or a folder of decks (default: all decks).")
     ] = None,
     strict: StrictOption = False,
 ) -> None:
@@ -406,9 +450,12 @@ def _bootstrap_catalog(settings):
 
 @content_app.command("import")
 def content_import(
-    file: Annotated[Path, typer.Argument(help="A UTF-8 CSV file (columns in content/README.md).")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A UTF-8 CSV file (columns in content/README.md).")],
     deck: Annotated[str, typer.Option("--deck", help="The deck id to write into (created if new).")],
-    content_dir: Annotated[Path, typer.Option(help="Where decks live.")] = Path("content"),
+    content_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where decks live (default: the first folder of STUDYBOT_CONTENT_DIRS, else ./content)."),
+    ] = None,
 ) -> None:
     """Turn a spreadsheet into deck files; nothing is written if any row is wrong."""
     import re
@@ -423,14 +470,28 @@ def content_import(
         )
     if not file.is_file():
         raise _fail(f"{file} is not a file", "studybot content import questions.csv --deck my-deck")
+    from bot.bootstrap import content_roots
+
+    settings = _settings()
+    extra = settings.extra_content_dirs()
+    root = content_dir or (extra[0] if extra else Path("content"))
     try:
-        count = import_csv(file, content_dir / deck)
+        count = import_csv(file, root / deck)
     except ImportFailed as exc:
         for problem in exc.problems:
-            err.print(f"[red]✗[/red] {problem}", highlight=False)
+            err.print(f"[red]✗[/red] {escape(str(problem))}", highlight=False)
         err.print("nothing was written", highlight=False)
         raise typer.Exit(1) from None
-    out.print(f"imported {count} question(s) into {content_dir / deck}", highlight=False)
+    out.print(f"imported {count} question(s) into {root / deck}", highlight=False)
+    if root.resolve() in [r.resolve() for r in content_roots(settings)]:
+        out.print("the bot loads this deck at its next start", highlight=False)
+    else:
+        out.print(
+            f"the bot does not load decks from {root.resolve()} yet: add STUDYBOT_CONTENT_DIRS={root.resolve()} "
+            "to .env (or the environment), then restart it",
+            markup=False,
+            highlight=False,
+        )
 
 
 @app.command()

@@ -5,12 +5,19 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import aiohttp
 
 from bot.settings import Settings
 
-OK, WARN, FAIL = "ok", "warn", "fail"
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import Connection
+
+OK, NOTE, WARN, FAIL = "ok", "note", "warn", "fail"
 NETWORK_TIMEOUT = 5.0
 _DISCORD_TOKEN = re.compile(r"^[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}$")
 _SLACK_CLIENT_ID = re.compile(r"^\d+\.\d+$")
@@ -66,31 +73,82 @@ def check_configuration(settings: Settings) -> list[Check]:
 
 
 def check_database(settings: Settings) -> list[Check]:
-    from sqlalchemy import text
+    """Reads only: a SQLite file that does not exist yet is a note (the bot creates it and its schema at start),
+    never created here; an existing one is opened read-only."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
 
-    from bot.storage.db import Database
-    from bot.storage.migrate import current_revision, head_revision
+    from bot.storage.db import _normalise_url
 
+    label = database_label(settings)
+    url = make_url(_normalise_url(settings.database_url))
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            return [Check("database", NOTE, "an in-memory SQLite database: nothing is kept between runs")]
+        path = Path(url.database).expanduser().resolve()
+        if not path.is_file():
+            return [Check("database", NOTE, f"no database yet at {path}: the bot creates it (and its schema) at start")]
+        # No -wal file: nobody has the database open, and read-only would still create -wal/-shm files; immutable
+        # reads without them. With one (the bot runs), a read-only connection shares them.
+        wal = path.with_name(path.name + "-wal").exists()
+        engine = create_engine(f"sqlite:///file:{quote(str(path))}?{'mode=ro' if wal else 'immutable=1'}&uri=true")
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
     try:
-        database = Database(settings.database_url)
-        with database.engine.connect() as conn:
+        with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+            current = _revision(conn)
     except Exception as exc:
-        return [Check("database", FAIL, f"cannot connect to {database_label(settings)}: {type(exc).__name__}")]
-    try:
-        current, head = current_revision(database), head_revision(database)
+        return [Check("database", FAIL, f"cannot connect to {label}: {type(exc).__name__}")]
     finally:
-        database.dispose()
+        engine.dispose()
+    head = _head_revision()
     if current == head:
-        return [Check("database", OK, f"{database_label(settings)} reachable, schema at revision {current} (current)")]
+        return [Check("database", OK, f"{label} reachable, schema at revision {current} (current)")]
+    if current is None:
+        return [Check("database", NOTE, f"{label} reachable, no schema yet: the bot creates it at start")]
+    if current in _known_revisions():
+        return [
+            Check(
+                "database",
+                NOTE,
+                f"{label} reachable, schema at revision {current}: the bot upgrades it to {head} at start "
+                "(or run `studybot db upgrade`)",
+            )
+        ]
     return [
         Check(
             "database",
             FAIL,
-            f"schema at revision {current or 'none'}, the code needs {head}: run "
-            "`studybot db upgrade` (the bot also upgrades at start)",
+            f"schema at revision {current}, unknown to this version of studybot (it knows up to {head}): "
+            "was the database upgraded by a newer studybot?",
         )
     ]
+
+
+def _revision(conn: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def _script() -> ScriptDirectory:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from bot.storage.migrate import MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(config)
+
+
+def _head_revision() -> str | None:
+    return _script().get_current_head()
+
+
+def _known_revisions() -> set[str]:
+    return {r.revision for r in _script().walk_revisions()}
 
 
 def database_label(settings: Settings) -> str:

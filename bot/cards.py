@@ -135,7 +135,8 @@ def _medal(rank_index: int) -> str:
 
 def user_standing_lines(language: str, rows: list[UserStanding]) -> list[str]:
     return [
-        _medal(i) + t(language, "leaderboard.user_line", rank=i + 1, name=r.name, points=r.points)
+        _medal(i) + t(language, "leaderboard.user_line", rank=i + 1, name=r.name,
+                      points=t(language, "words.points", count=r.points))
         for i, r in enumerate(rows)
     ]
 
@@ -148,9 +149,9 @@ def team_standing_lines(language: str, rows: list[TeamStanding]) -> list[str]:
             "leaderboard.team_line",
             rank=i + 1,
             name=r.name,
-            score=f"{r.score:.1f}",
-            members=r.members,
-            total=r.total,
+            score=t(language, "words.points", count=round(r.score, 1)),
+            members=t(language, "words.members", count=r.members),
+            total=t(language, "words.points", count=r.total),
         )
         for i, r in enumerate(rows)
     ]

@@ -177,7 +177,8 @@ class Core:
             try:
                 if reply.attachment is not None:
                     await ctx.port.upload(event.origin, reply.message, reply.attachment.filename,
-                                          reply.attachment.data)
+                                          reply.attachment.data, private=reply.private,
+                                          alt_text=reply.attachment.alt_text)
                 elif reply.edit and isinstance(event, ButtonPressed):
                     await ctx.port.edit(event.origin, event.message_id, reply.message)
                 else:

@@ -79,6 +79,7 @@ class Message:
 class Attachment:
     filename: str
     data: bytes
+    alt_text: str = ""  # what the picture shows, for screen readers (Slack image alt_text, Discord description)
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class Reply:
     message: Message
     private: bool = False
     edit: bool = False  # replace the message whose button was pressed, instead of answering anew
-    attachment: Attachment | None = None  # a file sent with the message (always public)
+    attachment: Attachment | None = None  # a picture sent with the message
 
 
 @dataclass

@@ -61,8 +61,12 @@ class ChatPort(Protocol):
         """Replace the message a button was pressed on (``message_id``) with ``message``."""
         ...
 
-    async def upload(self, origin: Origin, message: Message, filename: str, data: bytes) -> None:
-        """Answer the event in the channel with ``message`` and an attached file (a PNG picture)."""
+    async def upload(
+        self, origin: Origin, message: Message, filename: str, data: bytes, *, private: bool = False,
+        alt_text: str = "",
+    ) -> None:
+        """Answer the event with ``message`` and an attached picture (PNG) described by ``alt_text``; ``private``
+        ones are seen by the actor only."""
         ...
 
     async def send_direct(self, tenant_id: str, user_id: str, message: Message) -> None:

@@ -99,6 +99,19 @@ class Settings(BaseSettings):
     def discord_configured(self) -> bool:
         return self.discord_token is not None
 
+    @field_validator("default_language", mode="before")
+    @classmethod
+    def _language(cls, value: object) -> object:
+        from bot.i18n import parse_language
+
+        # pt, pt-BR, pt_br, en, en-US... as admins write it in /studybot language.
+        if isinstance(value, str):
+            parsed = parse_language(value)
+            if parsed is None:
+                raise ValueError(f"{value!r} is not a language studybot speaks: use en or pt (pt-BR)")
+            return parsed
+        return value
+
     @field_validator("default_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

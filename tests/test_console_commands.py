@@ -134,7 +134,7 @@ async def test_post_once_per_question_day(harness: Harness) -> None:
 async def test_streak_for_self_and_others(harness: Harness) -> None:
     await harness.run(*SETUP, ":next-day", ":as bob", ":react 👀")
     out = await harness.run("/streak")
-    assert "bob's streak" in out and "Current: 1 question days" in out and "(only you can see this)" in out
+    assert "bob's streak" in out and "Current: 1 question day" in out and "(only you can see this)" in out
     out = await harness.run(":as alice", "/streak @bob")
     assert "bob's streak" in out and "Current: 1" in out
     out = await harness.run("/streak <@bob>")
@@ -204,10 +204,10 @@ async def test_quiz_points_and_participation_on_the_daily_question(harness: Harn
     assert harness.port.sent[-1][1].kind == "quiz"
     out = await harness.run(":click 1")
     streak = await harness.run("/streak")
-    assert "Current: 1 question days" in streak  # a quiz answer on the daily question is participation
+    assert "Current: 1 question day" in streak  # a quiz answer on the daily question is participation
     points = 1 + (2 if "Correct!" in out else 0)
     board = await harness.run("/leaderboard users week")
-    assert f"bob: {points} pts" in board
+    assert f"bob: {points} {'pt' if points == 1 else 'pts'}" in board
 
 
 async def test_stale_and_forged_buttons_are_refused_cleanly(harness: Harness) -> None:
@@ -225,13 +225,13 @@ async def test_stale_and_forged_buttons_are_refused_cleanly(harness: Harness) ->
 
 async def test_leaderboard_periods_follow_the_channel_calendar(harness: Harness) -> None:
     await harness.run("/studybot schedule 09:00 UTC daily", ":next-day", ":as bob", ":react 👀")
-    assert "bob: 1 pts" in await harness.run("/leaderboard week")
+    assert "bob: 1 pt" in await harness.run("/leaderboard week")
     for _ in range(7):  # a week later bob's point is last week's
         await harness.run(":as alice", ":next-day")
     out = await harness.run(":as alice", ":react 👀", "/leaderboard")
-    assert "bob" not in out and "alice: 1 pts" in out
-    assert "bob: 1 pts" in await harness.run("/leaderboard all")
-    assert "bob: 1 pts" in await harness.run("/leaderboard month users")
+    assert "bob" not in out and "alice: 1 pt" in out
+    assert "bob: 1 pt" in await harness.run("/leaderboard all")
+    assert "bob: 1 pt" in await harness.run("/leaderboard month users")
     out = await harness.run("/leaderboard teams")
     assert "No points yet in this period." in out
 

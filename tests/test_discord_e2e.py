@@ -331,7 +331,7 @@ async def test_reveal_by_reaction_sends_the_answer_by_dm_with_self_grade_buttons
     assert edited.body["type"] == 7 and "Nice: marked as known." in text_of(edited.body)
     assert edited.body["data"]["components"] == []
     streak = await rig.slash(BOB, "streak")
-    assert "Current 1 question days" in text_of(streak.body)
+    assert "Current 1 question day" in text_of(streak.body)
 
 
 async def test_closed_dms_fall_back_to_a_spoiler_in_the_posts_thread(database_url: str, clock: ManualClock) -> None:
@@ -364,7 +364,7 @@ async def test_closed_dms_fall_back_to_a_spoiler_in_the_posts_thread(database_ur
         assert len(rig.dms()) == 2  # each DM was tried first
         # commands in the thread act on its channel: bob's streak there is the channel's
         streak = await rig.slash(BOB, "streak", channel=post_id)
-        assert "Current 1 question days" in text_of(streak.body)
+        assert "Current 1 question day" in text_of(streak.body)
 
 
 async def test_other_emoji_other_messages_and_bots_reactions_are_ignored(rig: Rig) -> None:
@@ -406,7 +406,7 @@ async def test_reveal_button_answers_ephemerally_and_again_without_counting_twic
     again = await rig.callback(await rig.fake.click(post, reveal, BOB, guild_id=A))
     assert "You revealed this one already" in text_of(again.body)
     board = await rig.slash(BOB, "leaderboard")
-    assert "bob: 1 pts" in text_of(board.body)
+    assert "bob: 1 pt" in text_of(board.body)
     assert not rig.dms()
 
 
@@ -555,7 +555,7 @@ async def test_two_guilds_never_mix(rig: Rig) -> None:
     call = await rig.callback(await rig.fake.click(forged, buttons_of(post_a)["Reveal answer"], ERIN, guild_id=B))
     assert "Model answer" not in text_of(call.body) and call.body["data"]["flags"] == EPHEMERAL
     board_a = await rig.slash(ALICE, "leaderboard", period="all")
-    assert "bob: 1 pts" in text_of(board_a.body) and "erin" not in text_of(board_a.body)
+    assert "bob: 1 pt" in text_of(board_a.body) and "erin" not in text_of(board_a.body)
 
 
 async def test_a_guild_b_press_of_a_guild_a_route_changes_nothing_and_shows_nothing_of_a(rig: Rig) -> None:
@@ -613,7 +613,7 @@ async def test_a_duplicated_dispatch_has_one_effect(rig: Rig) -> None:
     events = processed_events(rig.app)
     assert f"reaction:{post['id']}:{BOB}:{EYES}" in events and str(iid) in events and str(post_call) in events
     board = await rig.slash(ALICE, "leaderboard")
-    assert "bob: 1 pts" in text_of(board.body) and "carol: 1 pts" in text_of(board.body)
+    assert "bob: 1 pt" in text_of(board.body) and "carol: 1 pt" in text_of(board.body)
 
 
 async def test_a_resume_replaying_events_neither_reposts_nor_double_counts(database_url: str,
@@ -632,7 +632,7 @@ async def test_a_resume_replaying_events_neither_reposts_nor_double_counts(datab
         assert len(rig.fake.callbacks(click)) == 1  # the replayed click was not answered again
         assert len(rig.fake.of("PUT", f"/applications/{rig.fake.app_id}/commands")) == 1  # no second sync
         board = await rig.slash(ALICE, "leaderboard")
-        assert "bob: 1 pts" in text_of(board.body) and "carol: 1 pts" in text_of(board.body)
+        assert "bob: 1 pt" in text_of(board.body) and "carol: 1 pt" in text_of(board.body)
 
 
 async def test_a_forbidden_channel_is_a_permanent_failure_tried_once(database_url: str, clock: ManualClock) -> None:
@@ -709,9 +709,11 @@ async def test_sharded_client_keeps_the_configured_gateway(database_url: str, cl
         assert "/studybot schedule" in text_of(call.body)
 
 
-async def test_a_picture_is_attached_to_a_public_answer(rig: Rig) -> None:
+async def test_a_picture_is_attached_to_a_private_answer(rig: Rig) -> None:
     call = await rig.slash(BOB, "stats")
-    assert call.body["type"] == 4 and not call.body["data"].get("flags")  # for everyone
+    assert call.body["type"] == 4 and call.body["data"].get("flags") == 64  # ephemeral: about one member
+    [attachment] = call.body["data"]["attachments"]
+    assert attachment["description"].startswith("Heatmap of")  # the picture's alt text
     [(filename, data)] = call.body["files"].items()
     assert data.startswith(b"\x89PNG") and filename.endswith(".png")
     [embed] = call.body["data"]["embeds"]

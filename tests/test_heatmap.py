@@ -19,6 +19,7 @@ from bot.rules.heatmap import (
     EMPTY_FUTURE,
     GAP,
     LEVEL_COLORS,
+    MARGIN,
     WEEKS,
     cell_box,
     day_position,
@@ -143,13 +144,13 @@ def test_labels_name_weekdays_and_months_without_touching_the_grid() -> None:
 
     def left_of_row(weekday: int) -> set[tuple[int, int, int]]:
         x0, y0, _, y1 = cell_box(0, weekday)
-        return {color for _, color in image.crop((0, y0, x0, y1)).getcolors()}
+        return {color for _, color in image.crop((MARGIN, y0, x0, y1)).getcolors(65536)}  # inside the border
 
     assert left_of_row(0) != {BACKGROUND}  # Mon
     assert left_of_row(1) == {BACKGROUND}
     assert left_of_row(2) != {BACKGROUND}  # Wed
     above_grid = image.crop((0, 0, heatmap_size()[0], cell_box(0, 0)[1]))
-    assert {color for _, color in above_grid.getcolors()} != {BACKGROUND}
+    assert {color for _, color in above_grid.getcolors(65536)} != {BACKGROUND}
 
 
 def test_month_labels_sit_where_a_month_begins() -> None:
@@ -229,3 +230,54 @@ def test_same_input_gives_the_same_bytes() -> None:
     assert render_heatmap(today, dict(reversed(counts.items()))) == first
     assert render_heatmap(today, MappingProxyType(dict(counts))) == first
     assert render_heatmap(today, {**counts, today: 3}) != first
+
+
+def _contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    def luminance(color: tuple[int, int, int]) -> float:
+        channels = [c / 255 for c in color]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_title_period_legend_and_readable_on_any_theme() -> None:
+    from bot.rules.heatmap import BORDER, LABEL_COLOR, TITLE_COLOR, legend_boxes
+
+    image = load(render_heatmap(WEDNESDAY, {WEDNESDAY: 1}, name="carol", language="en"))
+    assert image.mode == "RGB"  # opaque: the chat's light or dark background never shows through
+    width, height = image.size
+    assert {image.getpixel((0, 0)), image.getpixel((width - 1, height - 1))} == {BORDER}  # a card with an edge
+    assert _contrast(LABEL_COLOR, BACKGROUND) >= 4.5 and _contrast(TITLE_COLOR, BACKGROUND) >= 7
+    # the legend: empty, then the three levels getting darker, below the grid
+    boxes = legend_boxes()
+    colors = [image.getpixel(((x0 + x1) // 2, (y0 + y1) // 2)) for x0, y0, x1, y1 in boxes]
+    assert colors == [EMPTY, *LEVEL_COLORS]
+    assert min(y0 for _, y0, _, _ in boxes) > cell_box(0, 6)[3]
+    assert all(_contrast(c, BACKGROUND) > 1.1 for c in (EMPTY, *LEVEL_COLORS))
+    # the title rows above the month names carry text, and differ by member and language
+    title_band = image.crop((MARGIN, MARGIN, width - MARGIN, MARGIN + 36))
+    assert len(title_band.getcolors(4096) or []) > 2
+    other = load(render_heatmap(WEDNESDAY, {WEDNESDAY: 1}, name="dave", language="en"))
+    assert other.crop((MARGIN, MARGIN, width - MARGIN, MARGIN + 18)).tobytes() != title_band.crop(
+        (0, 0, width - 2 * MARGIN, 18)).tobytes()
+    pt = load(render_heatmap(WEDNESDAY, {WEDNESDAY: 1}, name="carol", language="pt-BR"))
+    assert pt.tobytes() != image.tobytes()
+
+
+def test_month_names_follow_the_language() -> None:
+    assert month_label_weeks(WEDNESDAY, "pt-BR") == {0: "dez.", 3: "jan.", 7: "fev.", 11: "mar."}
+
+
+def test_without_a_system_font_letters_lose_accents_not_their_shape(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.rules import heatmap
+
+    monkeypatch.setattr(heatmap, "SYSTEM_FONTS", ("no-such-font.ttf",))
+    heatmap._system_font.cache_clear()
+    try:
+        assert heatmap._printable("Conceição – dez.") == "Conceicao - dez."
+        png = render_heatmap(WEDNESDAY, {WEDNESDAY: 2}, name="Conceição", language="pt-BR")
+        assert load(png).size == heatmap_size()
+    finally:
+        heatmap._system_font.cache_clear()

@@ -75,7 +75,7 @@ async def test_quiz_answers_are_reviews_and_due_items_come_first(harness: Harnes
     # FSRS learning steps: Again comes back after a minute, Good after ten
     harness.clock.set(harness.clock.now() + timedelta(minutes=3))
     out = await harness.run("/review")
-    assert "1 questions are due for review" in out
+    assert "1 question is due for review" in out
     assert current_item(harness)[0] == missed
     await harness.run("/quiz")  # no arguments: due items first
     assert current_item(harness)[0] == missed
@@ -106,7 +106,7 @@ async def test_nudge_respects_opt_in_timezone_and_once_a_day(harness: Harness) -
     await tick(services, ports, day + timedelta(hours=10, minutes=59))  # 07:59 in São Paulo: not yet
     assert nudges() == []
     await tick(services, ports, day + timedelta(hours=11, minutes=1))  # 08:01 there
-    assert len(nudges()) == 1 and "1 questions are due for review" in harness.port.sent[-1][1].body
+    assert len(nudges()) == 1 and "1 question is due for review" in harness.port.sent[-1][1].body
     assert [k for k, _ in harness.port.sent].count("direct") == 1
     await tick(services, ports, day + timedelta(hours=20))
     assert len(nudges()) == 1  # at most once a day; carol never opted in

@@ -194,36 +194,104 @@ async def test_doctor_against_a_fake_slack(tmp_path: Path) -> None:
         await fake.stop()
 
 
-def test_doctor_cli_good_and_broken(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STUDYBOT_", "DATABASE_URL", "SLACK_", "DISCORD_"))}
+def test_doctor_cli_good_and_broken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
 
-    def doctor(**extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [STUDYBOT, "doctor"], capture_output=True, text=True, cwd=tmp_path, env={**env, **extra}, timeout=60
-        )
+    from adapters.cli import app as cli_app
+
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith(("STUDYBOT_", "DATABASE_URL", "SLACK_", "DISCORD_")):
+            monkeypatch.delenv(name)
+
+    def doctor(**extra: str):
+        return CliRunner().invoke(cli_app, ["doctor"], env=extra)
 
     fresh = doctor(DATABASE_URL=f"sqlite:///{tmp_path / 'new.db'}")
-    assert fresh.returncode == 1 and "studybot db upgrade" in fresh.stdout
+    assert fresh.exit_code == 0 and "no database yet" in fresh.stdout, fresh.stdout
+    assert not (tmp_path / "new.db").exists()
     subprocess.run(
         [STUDYBOT, "db", "upgrade"],
-        env={**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"},
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"},
         check=True,
         capture_output=True,
         timeout=60,
     )
     good = doctor(DATABASE_URL=f"sqlite:///{tmp_path / 'new.db'}")
-    assert good.returncode == 0, good.stdout
+    assert good.exit_code == 0, good.stdout
     assert "✓ database" in good.stdout and "✓ decks: mlops-interview (36 questions)" in good.stdout
     unreachable = doctor(DATABASE_URL="postgresql+psycopg://nobody:secretpw@127.0.0.1:1/none")
-    assert unreachable.returncode == 1 and "cannot connect" in unreachable.stdout
-    assert "secretpw" not in unreachable.stdout + unreachable.stderr
+    assert unreachable.exit_code == 1 and "cannot connect" in unreachable.stdout
+    assert "secretpw" not in unreachable.stdout
     offline = doctor(
         DATABASE_URL=f"sqlite:///{tmp_path / 'new.db'}",
         DISCORD_TOKEN="MTA" + "x" * 21 + ".GhIjKl." + "y" * 27,
         DISCORD_API_BASE="http://127.0.0.1:1/api/v10",
     )
-    assert offline.returncode == 0 and "could not reach the Discord API" in offline.stdout
-    assert "Traceback" not in fresh.stderr + good.stderr + unreachable.stderr + offline.stderr
+    assert offline.exit_code == 0 and "could not reach the Discord API" in offline.stdout
+    assert all(r.exception is None or isinstance(r.exception, SystemExit) for r in (fresh, good, unreachable, offline))
+
+
+def test_doctor_only_reads(tmp_path: Path) -> None:
+    """A database in a missing folder: a note, and neither the folder nor the file appears. An existing database
+    is read without a trace (no -wal/-shm files); an old schema is a note, an unknown one a problem."""
+    from sqlalchemy import text
+
+    from adapters.doctor import NOTE, check_database
+
+    missing = tmp_path / "no" / "such" / "folder" / "studybot.db"
+    [check] = check_database(Settings(database_url=f"sqlite:///{missing}"))
+    assert check.status == NOTE and "no database yet" in check.detail and "creates it" in check.detail
+    assert list(tmp_path.iterdir()) == []
+    url = f"sqlite:///{tmp_path / 'with space.db'}"
+    db = Database(url)
+    upgrade(db)
+    db.dispose()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    [check] = check_database(Settings(database_url=url))
+    assert check.status == OK and "(current)" in check.detail
+    assert sorted(p.name for p in tmp_path.iterdir()) == before == ["with space.db"]
+    db = Database(url)
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0003'"))
+    db.dispose()
+    [check] = check_database(Settings(database_url=url))
+    assert check.status == NOTE and "upgrades it" in check.detail
+    db = Database(url)
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    db.dispose()
+    [check] = check_database(Settings(database_url=url))
+    assert check.status == FAIL and "unknown" in check.detail
+
+
+def test_systemd_unit_steps_work_on_a_fresh_host(tmp_path: Path) -> None:
+    """The unit's ExecStartPre (doctor) passes with no database yet, creates nothing, and the bot's start then
+    creates the schema: the documented steps work the first time."""
+    unit = (Path(__file__).parents[1] / "deploy" / "studybot.service").read_text()
+    home = tmp_path / "var-lib-studybot"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STUDYBOT_", "DATABASE_URL", "SLACK_", "DISCORD_"))}
+    for line in unit.splitlines():
+        if line.startswith("Environment="):
+            name, _, value = line.removeprefix("Environment=").partition("=")
+            env[name] = value.replace("/var/lib/studybot", str(home))
+    pre = [line.removeprefix("ExecStartPre=").split() for line in unit.splitlines() if line.startswith("ExecStartPre=")]
+    assert pre, "the unit checks the settings before it starts"
+    for command in pre:
+        assert command[0] == "/var/lib/studybot/venv/bin/studybot"
+        result = subprocess.run(
+            [STUDYBOT, *command[1:]], env=env, cwd=home, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert list(home.iterdir()) == []
+    from bot.bootstrap import bootstrap
+
+    app = bootstrap(Settings(database_url=env["DATABASE_URL"]))  # what `studybot run` does first
+    app.close()
+    from adapters.doctor import check_database
+
+    assert check_database(Settings(database_url=env["DATABASE_URL"]))[0].status == OK
 
 
 def test_grafana_dashboard_reads_metrics_that_exist() -> None:

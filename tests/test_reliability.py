@@ -44,7 +44,7 @@ class Recorder:
     async def edit(self, origin, message_id, message) -> None:
         self.replies.append(message)
 
-    async def upload(self, origin, message, filename, data) -> None:
+    async def upload(self, origin, message, filename, data, *, private=False, alt_text="") -> None:
         self.replies.append(message)
 
 

@@ -34,13 +34,18 @@ def test_parse_time_rejects(text: str) -> None:
         ("mon,wed,fri", {0, 2, 4}),
         ("fri-mon", {4, 5, 6, 0}),
         ("TUE", {1}),
+        ("monday", {0}),  # names in full, and in Portuguese
+        ("seg-sex", set(range(5))),
+        ("seg,qua,sexta-feira", {0, 2, 4}),
+        ("sáb-dom", {5, 6}),
+        ("fds", {5, 6}),
     ],
 )
 def test_parse_days(text: str, days: set[int]) -> None:
     assert parse_days(text) == frozenset(days)
 
 
-@pytest.mark.parametrize("text", ["", "someday", "mon,,", "mon-xyz", "monday"])
+@pytest.mark.parametrize("text", ["", "someday", "mon,,", "mon-xyz", "mondays", "som"])
 def test_parse_days_rejects(text: str) -> None:
     with pytest.raises(ScheduleError):
         parse_days(text)

@@ -114,7 +114,10 @@ async def test_streaks_through_the_bot_across_dst(
         out = await h.run(":as bob", "/streak")
         current, longest = reference(engaged)
         if any(engaged):
-            assert f"Current: {current} question days" in out and f"Longest: {longest} question days" in out
+            def days(n: int) -> str:
+                return f"{n} question day{'' if n == 1 else 's'}"
+
+            assert f"Current: {days(current)}" in out and f"Longest: {days(longest)}" in out
         else:
             assert "No streak yet" in out
     finally:

@@ -330,7 +330,7 @@ async def test_two_workspaces_never_mix(multi: Rig) -> None:
     board_t2 = await rig.run_command("/leaderboard all", team="T2")
     assert "No points yet" in block_text(board_t2["blocks"])
     board_t1 = await rig.run_command("/leaderboard all", team="T1")
-    assert "u2: 1 pts" in block_text(board_t1["blocks"]) or "U2: 1 pts" in block_text(board_t1["blocks"])
+    assert "u2: 1 pt" in block_text(board_t1["blocks"]) or "U2: 1 pt" in block_text(board_t1["blocks"])
     # each workspace's calls carry its own bot token
     assert {c.token for c in rig.fake.of("chat.postMessage")} == {"xoxb-T1-token"}
     await rig.run_command("/studybot schedule 09:00 UTC daily", team="T2")
@@ -373,11 +373,17 @@ async def test_stats_uploads_the_heatmap_and_reminders_go_by_direct_message(rig:
     ts = await post_daily(rig)
     await rig.slack.react(ts, user="U2")
     await rig.fake.wait_for(lambda: rig.fake.of("chat.postEphemeral"))
-    status, _ = await rig.slack.command("/stats", user="U2")  # public: a message and the picture
+    before = len(rig.fake.responses)
+    status, _ = await rig.slack.command("/stats", user="U2")  # private: an ephemeral answer showing the picture
     assert status == 200
     await rig.fake.wait_for(lambda: rig.fake.of("files.completeUploadExternal"))
     assert len(rig.fake.uploads) == 1 and b"\x89PNG\r\n\x1a\n" in rig.fake.uploads[0]
-    assert "stats" in block_text(rig.fake.of("chat.postMessage")[-1].args["blocks"])
+    assert "channel_id" not in rig.fake.of("files.completeUploadExternal")[-1].args  # not shared in the channel
+    await rig.fake.wait_for(lambda: len(rig.fake.responses) > before)
+    answer = rig.fake.responses[-1][1]
+    assert answer["response_type"] == "ephemeral" and "stats" in block_text(answer["blocks"])
+    [image] = [b for b in answer["blocks"] if b["type"] == "image"]
+    assert image["slack_file"] == {"id": "F1"} and "Heatmap of" in image["alt_text"]
     # a quiz answer schedules a review (due within ten minutes, FSRS learning steps); an opted-in member is told
     reply = await rig.run_command("/quiz basics 1", user="U2")
     before = len(rig.fake.responses)

@@ -284,7 +284,7 @@ async def test_weekly_post_shows_the_last_full_week(harness: Harness) -> None:
     await post_extras(harness.app.services, {"console": harness.port}, wednesday)
     weekly = [m for _, m in harness.port.sent if m.kind == "leaderboard" and "Last week" in (m.title or "")]
     assert len(weekly) == 1
-    assert "bob: 1 pts" in weekly[0].body and "carol" not in weekly[0].body
+    assert "bob: 1 pt" in weekly[0].body and "carol" not in weekly[0].body
 
 
 def test_rebuild_totals_command_repairs_drifted_totals(app: App, database_url: str, tmp_path) -> None:

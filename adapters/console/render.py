@@ -1,11 +1,15 @@
-"""Neutral messages as terminal output: rich panels on a terminal, plain text when piped."""
+"""Neutral messages as terminal output: rich panels on a terminal, plain text when piped.
+
+On a terminal every line of a message stays its own line (quiz options, leaderboard rows, help entries) and long
+lines wrap inside the panel at any width: texts are styled line by line (bold, italic, code, links) rather than
+given to a Markdown renderer, which would join single newlines into one paragraph.
+"""
 
 from __future__ import annotations
 
 import re
 
 from rich.console import Console, Group
-from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.text import Text
 
@@ -14,6 +18,12 @@ from bot.messages import Kind, Message
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _ITALIC = re.compile(r"(?<![\w*])[*_](?!\s)(.+?)(?<!\s)[*_](?![\w*])")
 _LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)]+)\)")
+_INLINE = re.compile(
+    r"\*\*(?P<bold>.+?)\*\*"
+    r"|`(?P<code>[^`]+)`"
+    r"|\[(?P<label>[^\]]+)\]\((?P<url>https?://[^)]+)\)"
+    r"|(?<![\w*])[*_](?!\s)(?P<italic>.+?)(?<!\s)[*_](?![\w*])"
+)
 
 BORDER = {
     Kind.ERROR: "red",
@@ -38,6 +48,30 @@ def shorten(text: str, limit: int | None) -> str:
     if limit is None or len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def styled(text: str, style: str = "") -> Text:
+    """Markdown-ish ``text`` as rich Text, newlines kept: **bold**, *italic*/_italic_, `code`, [label](url)."""
+    out = Text(style=style)
+    for line_no, line in enumerate(text.split("\n")):
+        if line_no:
+            out.append("\n")
+        if line.startswith("- "):
+            line = "• " + line[2:]
+        pos = 0
+        for match in _INLINE.finditer(line):
+            out.append(line[pos : match.start()])
+            if match.group("bold") is not None:
+                out.append_text(styled(match.group("bold"), "bold"))
+            elif match.group("code") is not None:
+                out.append(match.group("code"), style="bold cyan")
+            elif match.group("label") is not None:
+                out.append(match.group("label"), style=f"underline link {match.group('url')}")
+            else:
+                out.append(match.group("italic"), style="italic")
+            pos = match.end()
+        out.append(line[pos:])
+    return out
 
 
 def as_plain(message: Message, *, private: bool, body_limit: int | None = None) -> str:
@@ -73,30 +107,38 @@ def print_message(
     header = f"{author}{' (edited)' if edited else ''}"
     body_limit = body_limit if message.kind == Kind.REVEAL else None
     if not console.is_terminal:
-        console.print(f"{header}:", markup=False, highlight=False)
+        console.print(f"{header}:", markup=False, highlight=False, emoji=False)
         for line in as_plain(message, private=private, body_limit=body_limit).splitlines():
-            console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+            console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True, emoji=False)
         return
-    parts: list[object] = []
+    parts: list[Text] = []
     if message.context:
-        parts.append(Text(plain_markdown(message.context), style="dim"))
+        parts.append(styled(message.context, "dim"))
+    if message.title:
+        parts.append(styled(message.title, "bold"))
     if message.body:
-        parts.append(Markdown(shorten(message.body, body_limit)))
+        parts.append(styled(shorten(message.body, body_limit)))
     for field in message.fields:
-        parts.append(Text(field.name, style="bold"))
-        parts.append(Markdown(shorten(field.value, body_limit)))
+        value = shorten(field.value, body_limit)
+        if "\n" in value:
+            parts.append(Text(field.name, style="bold"))
+            parts.append(styled(value))
+        else:
+            parts.append(Text.assemble((f"{field.name}: ", "bold"), styled(value)))
     if message.footer:
-        parts.append(Text(plain_markdown(message.footer), style="italic dim"))
+        parts.append(styled(message.footer, "italic dim"))
     if message.buttons:
-        parts.append(Text("  ".join(f"[{i}] {b.label}" for i, b in enumerate(message.buttons, 1)), style="bold blue"))
-    title = plain_markdown(message.title) if message.title else None
+        parts.append(
+            Text("\n".join(f"[{i}] {b.label}" for i, b in enumerate(message.buttons, 1)), style="bold blue")
+        )
     subtitle = "only you can see this" if private else None
     console.print(
         Panel(
             Group(*parts),
-            title=f"{header}: {title}" if title else header,
+            title=header,
             title_align="left",
             subtitle=subtitle,
             border_style=BORDER.get(message.kind, "white"),
-        )
+        ),
+        soft_wrap=False,  # wrap inside the panel whatever the console's default
     )

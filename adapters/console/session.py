@@ -83,14 +83,18 @@ class ConsolePort:
         self.sent.append(("edit", message))
         self._show(message, private=True, edited=True, message_id=message_id)
 
-    async def upload(self, origin: Origin, message: Message, filename: str, data: bytes) -> None:
-        """The terminal cannot show a picture: it is saved to a file whose path is printed."""
+    async def upload(
+        self, origin: Origin, message: Message, filename: str, data: bytes, *, private: bool = False,
+        alt_text: str = "",
+    ) -> None:
+        """The terminal cannot show a picture: it is saved to a file whose path is printed with its description."""
         self.files_dir.mkdir(parents=True, exist_ok=True)
         path = self.files_dir / filename.replace("/", "_")
         path.write_bytes(data)
-        self.sent.append(("upload", message))
-        self._show(message, private=False)
-        self.console.print(f"  (picture saved to {path})", markup=False, highlight=False)
+        self.sent.append(("private upload" if private else "upload", message))
+        self._show(message, private=private)
+        self.console.print(f"  (picture saved to {path}{': ' + alt_text if alt_text else ''})", markup=False,
+                           highlight=False, emoji=False, soft_wrap=True)
 
     async def send_direct(self, tenant_id: str, user_id: str, message: Message) -> None:
         self.sent.append(("direct", message))
@@ -100,8 +104,9 @@ class ConsolePort:
 
 class ConsoleSession:
     def __init__(self, app: App, console: Console, clock: ManualClock, *, body_limit: int | None = None,
-                 files_dir: Path | None = None):
+                 files_dir: Path | None = None, echo: bool = True):
         self.app = app
+        self.echo = echo  # repeat command lines in the output (a script, piped input); a terminal shows them
         self.console = console
         self.clock = clock
         self.port = ConsolePort(console, body_limit=body_limit, files_dir=files_dir)
@@ -130,7 +135,8 @@ class ConsoleSession:
             return True
         if line.startswith("/"):
             name, _, text = line[1:].partition(" ")
-            self.say(f"{self.user}> {line}")
+            if self.echo:
+                self.say(f"{self.user}> {line}")
             await self.app.core.handle(CommandInvoked(self.origin(), name, text), self.port)
             return True
         if not line.startswith(":"):

@@ -121,6 +121,10 @@ def build_client(app: App, settings: Settings, **options: Any) -> discord.Client
     if shards and shards != "auto":
         options.setdefault("shard_count", int(shards))
     cls = ShardedStudybotClient if shards else StudybotClient
+    # The bot never joins voice channels: without this, discord.py warns at every start that PyNaCl and davey
+    # (voice libraries) are missing.
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
     pinned = settings.discord_gateway_url.rstrip("/") != Settings.model_fields["discord_gateway_url"].default
     options.setdefault("fetch_shard_count", bool(shards) and pinned)
     return cls(app, guild_ids=settings.guild_ids(), **options)

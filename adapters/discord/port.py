@@ -76,7 +76,7 @@ async def send_parts(
     *,
     route: Route | None = None,
     mention: int | None = None,
-    file: tuple[str, bytes] | None = None,
+    file: tuple[str, bytes, str] | None = None,
     key: str | None = None,
 ) -> list[str]:
     """Send each part as one message; the first mentions ``mention`` (and pings no one else) and carries ``file``.
@@ -181,16 +181,20 @@ class DiscordPort:
         else:
             raise PlatformError("this event cannot be answered on Discord", permanent=True)
 
-    async def upload(self, origin: Origin, message: Message, filename: str, data: bytes) -> None:
-        """Answer in the channel, for everyone, with ``message`` showing the attached picture."""
+    async def upload(
+        self, origin: Origin, message: Message, filename: str, data: bytes, *, private: bool = False,
+        alt_text: str = "",
+    ) -> None:
+        """Answer with ``message`` showing the attached picture (its description is the alt text); a private one
+        is an ephemeral answer to the interaction."""
         handle = origin.reply_handle
         if isinstance(handle, InteractionReplies):
-            await handle.send(message, private=False, file=(filename, data))
+            await handle.send(message, private=private, file=(filename, data, alt_text))
             return
         channel_id = _snowflake(origin.channel_id, "channel")
         with platform_errors("upload", guild=origin.tenant_id, channel=channel_id):
             target = self._channel(channel_id, int(origin.tenant_id) if origin.tenant_id.isdigit() else None)
-            await send_parts(target, render(message), file=(filename, data))
+            await send_parts(target, render(message), file=(filename, data, alt_text))
 
     async def send_direct(self, tenant_id: str, user_id: str, message: Message) -> None:
         """A direct message to a member (reminders). Closed DMs are a permanent failure: nothing else to try."""

@@ -32,10 +32,11 @@ def _view_kwargs(part: Part, route: Route | None) -> dict[str, Any]:
     return {"view": view} if view is not None else {}
 
 
-def attach(part: Part, filename: str, data: bytes) -> discord.File:
-    """A file for ``part``, shown as the image of its last embed (a PNG picture, e.g. a heatmap)."""
+def attach(part: Part, filename: str, data: bytes, description: str = "") -> discord.File:
+    """A file for ``part``, shown as the image of its last embed (a PNG picture, e.g. a heatmap); ``description``
+    is its alt text."""
     part.embeds[-1].set_image(url=f"attachment://{filename}")
-    return discord.File(io.BytesIO(data), filename=filename)
+    return discord.File(io.BytesIO(data), filename=filename, description=description or None)
 
 
 @dataclass
@@ -67,7 +68,7 @@ class InteractionReplies:
                     await self.interaction.response.defer(ephemeral=True, thinking=True)
                     self._placeholder = True
 
-    async def send(self, message: Message, *, private: bool, file: tuple[str, bytes] | None = None) -> None:
+    async def send(self, message: Message, *, private: bool, file: tuple[str, bytes, str] | None = None) -> None:
         """Answer with ``message`` (and ``file``, attached to its first part)."""
         async with self._lock:
             with platform_errors("reply", **self._context()):

@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -129,11 +130,26 @@ def build_slack_port(bot_app: App, settings: Settings) -> SlackPort:
     return SlackPort(client_for, handlers)
 
 
+class _TokenFromClientFilter(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when it is handed a client built from that very
+    token, then warns that the token "will be unused". Our client carries the token, so that one warning is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+def _quiet_token_warning() -> None:
+    logger = logging.getLogger(f"slack_bolt.{AsyncApp.__name__}")
+    if not any(isinstance(f, _TokenFromClientFilter) for f in logger.filters):
+        logger.addFilter(_TokenFromClientFilter())
+
+
 def build_slack_bot(bot_app: App, settings: Settings) -> SlackBot:
     """The Bolt app and the port, in single-workspace mode (bot token) or OAuth mode (client id and secret)."""
     if settings.slack_signing_secret is None:
         raise SlackConfigError("SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials)")
     handlers = retry_handlers(bot_app.services.metrics)
+    _quiet_token_warning()
     installation_store: ThreadedInstallationStore | None = None
     signing_secret = settings.slack_signing_secret.get_secret_value()
     if settings.slack_multi_workspace:

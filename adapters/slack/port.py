@@ -125,16 +125,36 @@ class SlackPort:
         except SlackApiError as exc:
             raise platform_error(exc) from exc
 
-    async def upload(self, origin: Origin, message: Message, filename: str, data: bytes) -> None:
+    async def upload(
+        self, origin: Origin, message: Message, filename: str, data: bytes, *, private: bool = False,
+        alt_text: str = "",
+    ) -> None:
+        """The picture is uploaded unshared, then shown by an image block (with its alt text) in the answer: an
+        ephemeral answer for a private one, a channel message otherwise."""
         handle: ReplyHandle = origin.reply_handle
         client = await self._client_for(handle.team_id, handle.enterprise_id)
         try:
-            await client.chat_postMessage(channel=handle.channel_id, blocks=messages(message)[0],
-                                          text=fallback_text(message))
-            await client.files_upload_v2(channel=handle.channel_id, content=data, filename=filename,
-                                         title=message.title or filename)
+            uploaded = await client.files_upload_v2(content=data, filename=filename, title=message.title or filename,
+                                                    alt_txt=alt_text or None)
+            files = uploaded.get("files") or [uploaded.get("file") or {}]
+            image = {"type": "image", "slack_file": {"id": files[0].get("id")}, "alt_text": alt_text or filename}
+            blocks = [*messages(message)[0], image]
+            if private and handle.response_url:
+                await self._respond_blocks(handle.response_url, blocks, fallback_text(message), private=True)
+            elif private:
+                await client.chat_postEphemeral(channel=handle.channel_id, user=handle.user_id, blocks=blocks,
+                                                text=fallback_text(message))
+            else:
+                await client.chat_postMessage(channel=handle.channel_id, blocks=blocks, text=fallback_text(message))
         except SlackApiError as exc:
             raise platform_error(exc) from exc
+
+    async def _respond_blocks(self, url: str, blocks: list[dict[str, Any]], text: str, *, private: bool) -> None:
+        webhook = AsyncWebhookClient(url, retry_handlers=list(self._retry_handlers))
+        body = {"text": text, "blocks": blocks, "response_type": "ephemeral" if private else "in_channel"}
+        response = await webhook.send_dict(body)
+        if response.status_code >= 400:
+            raise PlatformError(f"slack: response_url answered {response.status_code}")
 
     async def send_direct(self, tenant_id: str, user_id: str, message: Message) -> None:
         """A message in the app's Messages tab with the member (posting to a user id opens it)."""

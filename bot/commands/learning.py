@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import timedelta
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot.cards import LETTERS, quiz_card
 from bot.commands import answers, parsing
@@ -16,7 +16,8 @@ from bot.commands.channel_admin import local_time_label
 from bot.commands.context import Context
 from bot.commands.errors import UserError
 from bot.commands.members import resolve_member
-from bot.i18n import t
+from bot.i18n import t, words
+from bot.i18n.words import day_label
 from bot.messages import Attachment, Field, Kind, Message, Outcome
 from bot.rules.periods import ALL_TIME, local_day
 from bot.rules.streaks import restore, visible_current
@@ -26,14 +27,23 @@ from bot.services.insights import question_insights
 from bot.services.posting import latest_seq
 from bot.storage.db import insert_ignore
 from bot.storage.models import (
-    Participation,
     QuizAttempt,
     Reminder,
+    Reveal,
+    SelfGrade,
     StreakRestore,
 )
 
 INSIGHT_LINES = 15
 ITEM_LINES = 6
+
+
+def shorten_words(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with "…" when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.?!")
+    return f"{cut}…"
 
 
 async def review(ctx: Context, args: Args) -> Outcome:
@@ -53,7 +63,13 @@ async def review(ctx: Context, args: Args) -> Outcome:
                 else t(lang, "review.nothing_yet")
             )
             return Outcome().add(Message(Kind.INFO, body=t(lang, "review.none", next=follow)), private=True)
-        items = quizzes.pick_items(deck, lang, [], due, quizzes.MAX_QUIZ_ITEMS, ctx.services.rng)
+        # one quiz item per due question, so the round has as many items as it announces
+        items = []
+        for question_id in due:
+            refs = quizzes.pick_items(deck, lang, [], [question_id], quizzes.MAX_QUIZ_ITEMS, ctx.services.rng)
+            if refs:
+                items.append(ctx.services.rng.choice(refs))
+        items = items[: quizzes.MAX_QUIZ_ITEMS]
         if not items:
             raise UserError("error.no_quiz_items")
         quiz = quizzes.start(session, channel, actor.user, deck, lang, items, ctx.now)
@@ -61,15 +77,39 @@ async def review(ctx: Context, args: Args) -> Outcome:
         assert found is not None
         _, item, category = found
         card = quiz_card(item, lang, deck.category_label(category, lang), quiz.id or 0, 0, len(items))
+        starting = (
+            t(lang, "review.starting", count=len(items))
+            if len(items) == len(due)
+            else t(lang, "review.starting_capped", due=t(lang, "review.questions", count=len(due)), count=len(items),
+                   max=quizzes.MAX_QUIZ_ITEMS)
+        )
     return (
         Outcome()
-        .add(Message(Kind.INFO, body=f"🗂️ {t(lang, 'review.starting', count=len(due))}"), private=True)
+        .add(Message(Kind.INFO, body=f"🗂️ {starting}"), private=True)
         .add(card, private=True)
     )
 
 
+def daily_activity(session: Session, tenant_id: int, user_id: int, since: date, timezone: str) -> dict[date, int]:
+    """A member's actions per local day since ``since``: reveals, self-grades and quiz answers. The heatmap's
+    levels grow with them (a reveal alone is level 1; reveal, grade and a quiz answer, level 3)."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(since, time(0), tzinfo=zone).astimezone(UTC)
+    counts: Counter[date] = Counter()
+    for model in (Reveal, SelfGrade, QuizAttempt):
+        rows = session.exec(
+            select(model.created_at).where(  # type: ignore[attr-defined]
+                model.tenant_id == tenant_id, model.user_id == user_id, model.created_at >= start  # type: ignore[attr-defined]
+            )
+        ).all()
+        for created in rows:
+            instant = created if created.tzinfo else created.replace(tzinfo=UTC)
+            counts[instant.astimezone(zone).date()] += 1
+    return dict(counts)
+
+
 async def stats(ctx: Context, args: Args) -> Outcome:
-    from bot.rules.heatmap import render_heatmap
+    from bot.rules.heatmap import render_heatmap, window_start
 
     who = args.rest()
     with ctx.transaction() as (session, actor):
@@ -101,21 +141,13 @@ async def stats(ctx: Context, args: Args) -> Outcome:
         ) or t(lang, "stats.no_quiz")
         due = reviews.due_count(session, user.id or 0, ctx.now)
         today = local_day(ctx.now, channel.timezone)
-        first_day = today - timedelta(weeks=12)
-        days = session.exec(
-            select(Participation.question_day, func.count())
-            .where(
-                Participation.tenant_id == tenant_id,
-                Participation.user_id == user.id,
-                Participation.question_day > first_day,
-            )
-            .group_by(Participation.question_day)
-        ).all()
+        first_day = window_start(today)
+        activity = daily_activity(session, tenant_id, user.id or 0, first_day, channel.timezone)
         points = totals.member_points(session, tenant_id, user.id or 0, (week, ALL_TIME))
         week_points, all_points = points[week], points[ALL_TIME]
         away = vacations.current(session, tenant_id, user.id or 0, today)
-        away_until = vacations.last_day(away).isoformat() if away is not None else ""
-    png = render_heatmap(today, {day: count for day, count in days})
+        away_until = words.date_label(lang, vacations.last_day(away)) if away is not None else ""
+    png = render_heatmap(today, activity, name=user.display_name or user.external_id, language=lang)
     message = Message(
         Kind.STATUS,
         title=t(lang, "stats.title", name=user.display_name),
@@ -129,7 +161,10 @@ async def stats(ctx: Context, args: Args) -> Outcome:
         footer=t(lang, "stats.heatmap"),
     )
     filename = f"studybot-{user.display_name or user.external_id}-{today.isoformat()}.png"
-    return Outcome().add(message, attachment=Attachment(filename, png))
+    alt = t(lang, "stats.heatmap_alt", name=user.display_name, start=day_label(lang, first_day),
+            end=day_label(lang, today), count=sum(1 for n in activity.values() if n))
+    # about one member: only the one who asked sees it, like /streak
+    return Outcome().add(message, private=True, attachment=Attachment(filename, png, alt))
 
 
 async def remind(ctx: Context, args: Args) -> Outcome:
@@ -137,7 +172,7 @@ async def remind(ctx: Context, args: Args) -> Outcome:
     if switch not in ("on", "off"):
         raise UserError("error.bad_on_off", value=switch[:20])
     at = parsing.time_of_day(args.optional() or "09:00") if switch == "on" else None
-    zone_arg = args.optional() if switch == "on" else None
+    zone_arg = args.rest() if switch == "on" else None  # a zone may be several words: New York
     args.done()
     zone = parsing.timezone(zone_arg) if zone_arg else None
     with ctx.transaction() as (session, actor):
@@ -214,8 +249,9 @@ async def insights(ctx: Context, args: Args) -> Outcome:
     for row in rows[:INSIGHT_LINES]:
         found = ctx.services.catalog.text(channel.deck_id, row["question_id"], lang)
         title = found[1].prompt if found else row["question_id"]
-        accuracy = (
-            f"{round(100 * row['right'] / row['answers'])}% ({row['right']}/{row['answers']})"
+        quiz = (
+            t(lang, "insights.quiz", accuracy=f"{round(100 * row['right'] / row['answers'])}% "
+              f"({row['right']}/{row['answers']})")
             if row["answers"]
             else t(lang, "insights.no_quiz")
         )
@@ -224,13 +260,13 @@ async def insights(ctx: Context, args: Args) -> Outcome:
             t(
                 lang,
                 "insights.line",
-                question=title[:90],
-                reveals=row["reveals"],
+                question=shorten_words(title, 90),
+                reveals=t(lang, "insights.reveals", count=row["reveals"]),
                 again=grades["again"],
                 hard=grades["hard"],
                 good=grades["good"],
                 easy=grades["easy"],
-                accuracy=accuracy,
+                quiz=quiz,
             )
         )
     body = "\n".join(f"- {line}" for line in lines) or t(lang, "insights.empty")

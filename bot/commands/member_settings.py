@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.commands.args import Args
 from bot.commands.context import Context
 from bot.commands.errors import UserError
-from bot.i18n import parse_language, t
+from bot.i18n import parse_language, t, words
 from bot.messages import Kind, Message, Outcome
 from bot.rules.periods import local_day
 from bot.services import vacations
@@ -29,10 +29,11 @@ async def vacation(ctx: Context, args: Args) -> Outcome:
             change = vacations.stop(session, tenant_id, user_id, today, ctx.now)
             if change is None:
                 return Outcome().add(Message(Kind.INFO, body=t(lang, "vacation.none")), private=True)
-            text = t(lang, "vacation.ended", days=-change.shifted_days)
+            text = t(lang, "vacation.ended", count=-change.shifted_days)
         else:
             change = vacations.start(session, tenant_id, user_id, days, today, ctx.now)
-            text = t(lang, "vacation.started", until=vacations.last_day(change.vacation).isoformat(), days=days)
+            until = words.date_label(lang, vacations.last_day(change.vacation))
+            text = t(lang, "vacation.started", until=until, count=days)
     return Outcome().add(Message(Kind.SUCCESS, body=f"🏖️ {text}"), private=True)
 
 

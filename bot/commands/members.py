@@ -11,7 +11,7 @@ from bot.cards import team_standing_lines, user_standing_lines
 from bot.commands.args import Args
 from bot.commands.context import Context
 from bot.commands.errors import UserError
-from bot.i18n import t
+from bot.i18n import t, words
 from bot.messages import Field, Kind, Message, Outcome
 from bot.rules.periods import local_day
 from bot.services import standings, teams, vacations
@@ -45,7 +45,7 @@ def resolve_member(session: Session, tenant_id: int, value: str) -> User:
 async def streak(ctx: Context, args: Args) -> Outcome:
     who = args.rest()
     with ctx.transaction() as (session, actor):
-        lang = ctx.member_language(actor) if not who else actor.channel.language
+        lang = ctx.member_language(actor)  # a private reply: in the language of the member who asked
         user = resolve_member(session, actor.tenant.id or 0, who) if who else actor.user
         view = standings.streak_view(session, actor.channel.id or 0, user)
         today = local_day(ctx.now, actor.channel.timezone)
@@ -61,7 +61,7 @@ async def streak(ctx: Context, args: Args) -> Outcome:
         Field(t(lang, "streak.saved"), str(view.saved)),
     ]
     if away is not None:
-        until = vacations.last_day(away).isoformat()
+        until = words.date_label(lang, vacations.last_day(away))
         fields.append(Field(t(lang, "vacation.field"), t(lang, "vacation.until", until=until)))
     message = Message(
         Kind.STREAK,
@@ -70,7 +70,7 @@ async def streak(ctx: Context, args: Args) -> Outcome:
         body=t(lang, "streak.freeze_rule"),
         footer=t(lang, "streak.keep" if view.longest else "streak.none"),
     )
-    return Outcome().add(message, private=not who)
+    return Outcome().add(message, private=True)  # about one member: only the one who asked sees it
 
 
 async def leaderboard(ctx: Context, args: Args) -> Outcome:

@@ -9,8 +9,8 @@ import emoji as emoji_lib
 from bot.commands.errors import UserError
 from bot.content.loader import Catalog, Deck
 from bot.i18n import parse_language
-from bot.rules.schedule import ScheduleError, parse_days, parse_time
-from bot.rules.timezones import canonical_timezone, suggest_timezones
+from bot.rules.schedule import ScheduleError, format_days, parse_days, parse_time
+from bot.rules.timezones import canonical_timezone, parse_utc_offset, suggest_timezones
 
 _CUSTOM_DISCORD = re.compile(r"^<a?:([\w~-]+):\d+>$")
 _SHORTCODE = re.compile(r"^:?([\w+\-]+(?:::[\w\-]+)?):?$")
@@ -31,18 +31,49 @@ def time_of_day(value: str) -> str:
 
 
 def timezone(value: str) -> str:
+    """An IANA zone name; a city, an abbreviation or a UTC offset gets the zone(s) it means as a suggestion."""
     zone = canonical_timezone(value)
-    if zone is None:
-        raise UserError("error.bad_timezone", value=value, hint=did_you_mean(suggest_timezones(value)))
-    return zone
+    if zone is not None:
+        return zone
+    offset = parse_utc_offset(value)
+    if offset is not None:
+        places = ", ".join(f"`{z}`" for z in offset.places()) or "–"
+        hint = (
+            ("error.utc_offset", {"offset": offset.label, "places": places, "etc": offset.etc_zone})
+            if offset.etc_zone
+            else ("error.utc_offset_places", {"offset": offset.label, "places": places})
+        )
+        raise UserError("error.bad_timezone", value=value[:40], hint=hint)
+    raise UserError("error.bad_timezone", value=value[:40], hint=did_you_mean(suggest_timezones(value)))
+
+
+def timezone_and_days(tokens: list[str], default_days: str | None) -> tuple[str, str | None]:
+    """The zone and the days of ``schedule``'s remaining words. A zone name is one word; what people type
+    instead may be several ("New York", "Sao Paulo"), then the last word is the days when it reads as days."""
+    if not tokens:
+        raise UserError("error.missing_arg", what=("t", "arg.timezone"))
+    if canonical_timezone(tokens[0]) is not None or len(tokens) == 1:
+        zone, rest = timezone(tokens[0]), tokens[1:]
+        if len(rest) > 1:
+            raise UserError("error.too_many_args", extra=" ".join(rest[1:])[:60])
+        return zone, days(rest[0]) if rest else default_days
+    days_value = default_days
+    try:
+        parse_days(tokens[-1])
+    except ScheduleError:
+        pass
+    else:
+        days_value, tokens = days(tokens[-1]), tokens[:-1]
+    return timezone(" ".join(tokens)), days_value
 
 
 def days(value: str) -> str:
+    """The canonical form (``mon-fri``, ``mon,wed,fri``) of days typed in either language."""
     try:
-        parse_days(value)
+        parsed = parse_days(value)
     except ScheduleError as exc:
-        raise UserError("error.bad_days", value=value) from exc
-    return value.strip().casefold()
+        raise UserError("error.bad_days", value=value[:40]) from exc
+    return format_days(parsed)
 
 
 def language(value: str) -> str:

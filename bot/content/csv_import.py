@@ -67,6 +67,17 @@ def _column(loc: tuple, data: dict) -> str:
     return str(loc[0]) if loc else "?"
 
 
+def sniff_delimiter(text: str) -> str:
+    """The field separator of ``text``, from its header line: spreadsheets in Brazil (and much of Europe) write
+    ``;`` since ``,`` is their decimal separator. Only the delimiter is taken from the sniffer; quoting stays
+    the standard one (doubled quotes inside quoted cells)."""
+    header = text.split("\n", 1)[0]
+    try:
+        return csv.Sniffer().sniff(header, delimiters=",;\t").delimiter
+    except csv.Error:
+        return ","
+
+
 def read_csv(path: Path) -> tuple[dict[str, dict], list[Problem]]:
     """Questions (as dicts in the deck format) by id, and every problem found, with row and column."""
     name = path.name
@@ -75,7 +86,7 @@ def read_csv(path: Path) -> tuple[dict[str, dict], list[Problem]]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         return {}, [Problem(name, "", f"cannot be read as UTF-8 text: {exc}")]
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=sniff_delimiter(text))
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         return {}, [Problem(name, "header", f"missing columns: {', '.join(missing)}")]

@@ -11,8 +11,17 @@ DEFAULT_LANGUAGE = "en"
 
 
 def t(language: str, key: str, **params: object) -> str:
-    """The text ``key`` in ``language`` (English if the language is unknown), formatted with ``params``."""
+    """The text ``key`` in ``language`` (English if the language is unknown), formatted with ``params``.
+
+    With a numeric ``count`` the text follows the language's plural rules (CLDR): ``key#one`` for "1 question
+    day", ``key`` itself for the other forms; the count is written as the language writes numbers."""
     texts = LANGUAGES.get(language, en.TEXTS)
+    count = params.get("count")
+    if isinstance(count, int | float) and not isinstance(count, bool):
+        from bot.i18n.words import number, plural_form
+
+        text = texts.get(f"{key}#{plural_form(language, count)}", texts[key])
+        return text.format(**{**params, "count": number(language, count)})
     return texts[key].format(**params) if params else texts[key]
 
 

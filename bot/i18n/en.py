@@ -18,7 +18,7 @@ TEXTS: dict[str, str] = {
     "error.unknown_category": "There is no category `{value}` in this channel's deck. Categories: {categories}.",
     "error.bad_count": "`{value}` is not a number of questions: use a whole number from 1 to {max}.",
     "error.bad_language": "`{value}` is not a language I speak: use pt or en.",
-    "error.bad_emoji": "`{value}` is not an emoji: use one emoji, like 👀 or :eyes:.",
+    "error.bad_emoji": "`{value}` is not an emoji: use one emoji, like 👀 or `:eyes:`.",
     "error.bad_leaderboard": "`{value}` is neither a leaderboard (users, teams) nor a period (week, month, all).",
     "error.bad_team_name": "A team name has 1 to {max} characters: letters, digits, spaces, - and _.",
     "error.team_exists": "A team called `{name}` exists already: join it with `/team join {name}`.",
@@ -51,7 +51,8 @@ TEXTS: dict[str, str] = {
     "help.cmd.help": "This help.",
     "help.cmd.status": "This channel's settings and the next question.",
     "help.cmd.post": "Post today's question now.",
-    "help.cmd.schedule": "When to post: time, IANA timezone, and days (default mon-fri). Turns posting on.",
+    "help.cmd.schedule": "When to post: time, IANA timezone, and days (default mon-fri). Turns posting on. "
+    "Without arguments: the schedule and the next posts.",
     "help.cmd.deck": "Which deck this channel uses, and optionally which categories.",
     "help.cmd.language": "The language of questions and replies here: pt or en.",
     "help.cmd.reveal": "The emoji that reveals the answer.",
@@ -103,8 +104,8 @@ TEXTS: dict[str, str] = {
     "leaderboard.period.week": "this week",
     "leaderboard.period.month": "this month",
     "leaderboard.period.all": "all time",
-    "leaderboard.user_line": "{rank}. {name}: {points} pts",
-    "leaderboard.team_line": "{rank}. {name}: {score} pts per member ({members} members, {total} pts)",
+    "leaderboard.user_line": "{rank}. {name}: {points}",
+    "leaderboard.team_line": "{rank}. {name}: {score} per member ({members}, {total})",
     "leaderboard.empty": "No points yet in this period.",
     "leaderboard.team_rule": "A team's score is its members' average, so small teams compete fairly.",
     # teams
@@ -137,7 +138,6 @@ TEXTS: dict[str, str] = {
     "settings.on": "The daily question is on: next at {next}.",
     "days.daily": "every day",
     "days.mon-fri": "Monday to Friday",
-    "days.names": "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
     "arg.time": "a time (HH:MM)",
     "arg.timezone": "a timezone",
     "arg.deck": "a deck id",
@@ -162,11 +162,12 @@ TEXTS: dict[str, str] = {
     "(no access, or the channel is archived). Fix access, then `/studybot on`.",
     "help.cmd.weekly": "The weekday of the weekly leaderboard post (default mon), or off.",
     "help.cmd.eod": "Post the day's answer publicly in a thread at HH:MM, or off (the default).",
-    "settings.weekly": "The weekly leaderboard goes out on {day}s after the daily question.",
+    "settings.weekly": "The weekly leaderboard goes out every {day}, after the daily question.",
     "settings.weekly_off": "No weekly leaderboard post here.",
     "settings.eod": "The day's answer goes public in a thread at {time}.",
     "settings.eod_off": "Answers stay private (no end-of-day reveal).",
-    "error.bad_weekday": "`{value}` is not a weekday: use mon, tue, wed, thu, fri, sat, sun or off.",
+    "error.bad_weekday": "`{value}` is not a weekday: use a day's name or its first letters, in English or "
+    "Portuguese (mon … sun, seg … dom), or off.",
     "status.weekly": "Weekly leaderboard",
     "status.eod": "End-of-day reveal",
     "arg.weekday": "a weekday (mon to sun) or off",
@@ -203,9 +204,9 @@ TEXTS: dict[str, str] = {
     "stats.no_quiz": "no quiz answers yet",
     "stats.heatmap": "Participation over the last 12 weeks.",
     "insights.title": "🔎 Where the group struggles",
-    "insights.line": "**{question}**: {reveals} reveals · grades again {again}, hard "
-    "{hard}, good {good}, easy {easy} · quiz {accuracy}",
-    "insights.no_quiz": "no quiz answers",
+    "insights.line": "**{question}**: {reveals} · grades again {again}, hard "
+    "{hard}, good {good}, easy {easy} · {quiz}",
+    "insights.no_quiz": "no quiz answers yet",
     "insights.empty": "No reveals or quiz answers yet.",
     "recap.title": "🧠 The week's three hardest questions",
     "recap.footer": "Try them again with `/quiz` or `/review`.",
@@ -230,9 +231,12 @@ TEXTS: dict[str, str] = {
     "error.bad_vacation": "`{value}` is not a vacation length: use a whole number of days from {min} to {max}, "
     "or off.",
     "vacation.started": "Enjoy your break! Until {until} your streaks are paused (no freeze spent, nothing "
-    "broken), your reviews have moved {days} days later and there are no reminders. `/vacation off` ends it early.",
-    "vacation.ended": "Welcome back! Your vacation is over; your reviews moved back by the {days} days you did not "
+    "broken), your reviews have moved {count} days later and there are no reminders. `/vacation off` ends it early.",
+    "vacation.started#one": "Enjoy your break! Until {until} your streaks are paused (no freeze spent, nothing "
+    "broken), your reviews have moved a day later and there are no reminders. `/vacation off` ends it early.",
+    "vacation.ended": "Welcome back! Your vacation is over; your reviews moved back by the {count} days you did not "
     "take.",
+    "vacation.ended#one": "Welcome back! Your vacation is over; your reviews moved back by the day you did not take.",
     "vacation.none": "You are not on vacation. Start one with `/vacation 7`.",
     "vacation.field": "Vacation",
     "vacation.until": "until {until} (streaks paused)",
@@ -381,4 +385,35 @@ TEXTS: dict[str, str] = {
     "error.answer_not_yours": "That is another member's answer.",
     "insights.disputes_title": "Key points members say they made (add their phrasings to the deck's terms)",
     "insights.dispute_line": "**{question}** ({lang}) #{n} “{point}”: {count}",
+    # first hour: timezones as typed, words from CLDR
+    "error.utc_offset": "`UTC{offset}` is a fixed offset, not a place, so it would not follow summer time; a city's "
+    "zone does: {places}. For UTC{offset} all year round use `{etc}` (Etc names count the other way round: "
+    "`Etc/GMT-3` is UTC+3).",
+    "error.utc_offset_places": "`UTC{offset}` is a fixed offset, not a place: use the zone of a city, e.g. {places}.",
+    "streak.days#one": "{count} question day",
+    "words.points": "{count} pts",
+    "words.points#one": "{count} pt",
+    "words.members": "{count} members",
+    "words.members#one": "{count} member",
+    "insights.reveals": "{count} reveals",
+    "insights.reveals#one": "{count} reveal",
+    "insights.quiz": "quiz {accuracy}",
+    "review.starting#one": "{count} question is due for review. Here it comes.",
+    "remind.nudge#one": "📬 {count} question is due for review. Type `/review` in your study channel.",
+    "stats.heatmap_alt": "Heatmap of {name}'s participation from {start} to {end}: active on {count} days.",
+    "stats.heatmap_alt#one": "Heatmap of {name}'s participation from {start} to {end}: active on {count} day.",
+    "review.questions": "{count} questions",
+    "review.questions#one": "{count} question",
+    "review.starting_capped": "{due} are due for review; this round has {count}: one quiz item per question, at "
+    "most {max} a round, and only questions with quiz items. Run `/review` again for the rest.",
+    "schedule.show": "Daily question at {schedule}. The next posts:\n{next}",
+    "schedule.show_off": "Saved schedule: {schedule}. The daily question is off here: `/studybot on` resumes it.",
+    "schedule.how": "To change it: `/studybot schedule HH:MM TIMEZONE [DAYS]`, e.g. "
+    "`/studybot schedule 09:00 Europe/Berlin mon-fri`.",
+    "heatmap.title": "{name}'s study activity",
+    "heatmap.title_anonymous": "Study activity",
+    "heatmap.period": "{start} – {end}",
+    "heatmap.caption": "Actions per day",
+    "heatmap.less": "Less",
+    "heatmap.more": "More",
 }

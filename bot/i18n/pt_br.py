@@ -11,14 +11,14 @@ TEXTS: dict[str, str] = {
     "error.quotes": "Há uma aspa sem fechar.",
     "error.admin_only": "Só admins do workspace podem mudar as configurações do bot ou postar na hora.",
     "error.bad_time": "`{value}` não é um horário: use HH:MM de 24 horas.",
-    "error.bad_days": "`{value}` não é um conjunto de dias: use daily, mon-fri, weekends ou uma lista (mon,wed,fri).",
+    "error.bad_days": "`{value}` não é um conjunto de dias: use diario, seg-sex, fds ou uma lista (seg,qua,sex).",
     "error.bad_timezone": "`{value}` não é um fuso horário IANA.",
     "error.did_you_mean": "Você quis dizer {suggestions}?",
     "error.unknown_deck": "Não existe o deck `{value}`. Decks disponíveis: {decks}.",
     "error.unknown_category": "Não existe a categoria `{value}` no deck deste canal. Categorias: {categories}.",
     "error.bad_count": "`{value}` não é uma quantidade de perguntas: use um número inteiro de 1 a {max}.",
     "error.bad_language": "`{value}` não é um idioma que eu falo: use pt ou en.",
-    "error.bad_emoji": "`{value}` não é um emoji: use um só, como 👀 ou :eyes:.",
+    "error.bad_emoji": "`{value}` não é um emoji: use um só, como 👀 ou `:eyes:`.",
     "error.bad_leaderboard": "`{value}` não é um placar (users, teams) nem um período (week, month, all).",
     "error.bad_team_name": "Um nome de time tem de 1 a {max} caracteres: letras, dígitos, espaços, - e _.",
     "error.team_exists": "Já existe um time chamado `{name}`: entre nele com `/team join {name}`.",
@@ -51,7 +51,8 @@ TEXTS: dict[str, str] = {
     "help.cmd.help": "Esta ajuda.",
     "help.cmd.status": "As configurações deste canal e a próxima pergunta.",
     "help.cmd.post": "Posta a pergunta de hoje agora.",
-    "help.cmd.schedule": "Quando postar: horário, fuso IANA e dias (padrão mon-fri). Liga a pergunta do dia.",
+    "help.cmd.schedule": "Quando postar: horário, fuso IANA e dias (padrão mon-fri). Liga a pergunta do dia. "
+    "Sem argumentos: o horário e as próximas postagens.",
     "help.cmd.deck": "Qual deck este canal usa e, se quiser, quais categorias.",
     "help.cmd.language": "O idioma das perguntas e respostas aqui: pt ou en.",
     "help.cmd.reveal": "O emoji que revela a resposta.",
@@ -103,8 +104,8 @@ TEXTS: dict[str, str] = {
     "leaderboard.period.week": "nesta semana",
     "leaderboard.period.month": "neste mês",
     "leaderboard.period.all": "desde sempre",
-    "leaderboard.user_line": "{rank}. {name}: {points} pts",
-    "leaderboard.team_line": "{rank}. {name}: {score} pts por membro ({members} membros, {total} pts)",
+    "leaderboard.user_line": "{rank}. {name}: {points}",
+    "leaderboard.team_line": "{rank}. {name}: {score} por membro ({members}, {total})",
     "leaderboard.empty": "Ainda sem pontos neste período.",
     "leaderboard.team_rule": "A pontuação de um time é a média dos membros, para times pequenos competirem de igual.",
     # times
@@ -137,7 +138,6 @@ TEXTS: dict[str, str] = {
     "settings.on": "A pergunta do dia está ligada: próxima em {next}.",
     "days.daily": "todos os dias",
     "days.mon-fri": "de segunda a sexta",
-    "days.names": "seg,ter,qua,qui,sex,sáb,dom",
     "arg.time": "um horário (HH:MM)",
     "arg.timezone": "um fuso horário",
     "arg.deck": "o id de um deck",
@@ -162,14 +162,15 @@ TEXTS: dict[str, str] = {
     "(sem acesso, ou o canal foi arquivado). Corrija o acesso e use `/studybot on`.",
     "help.cmd.weekly": "O dia da semana do placar semanal (padrão mon), ou off.",
     "help.cmd.eod": "Publica a resposta do dia numa thread às HH:MM, ou off (o padrão).",
-    "settings.weekly": "O placar semanal sai às {day} depois da pergunta do dia.",
+    "settings.weekly": "O placar semanal sai uma vez por semana ({day}), depois da pergunta do dia.",
     "settings.weekly_off": "Sem placar semanal aqui.",
     "settings.eod": "A resposta do dia fica pública numa thread às {time}.",
     "settings.eod_off": "As respostas ficam privadas (sem revelação no fim do dia).",
-    "error.bad_weekday": "`{value}` não é um dia da semana: use mon, tue, wed, thu, fri, sat, sun ou off.",
+    "error.bad_weekday": "`{value}` não é um dia da semana: use o nome do dia ou suas primeiras letras, em "
+    "português ou inglês (seg … dom, mon … sun), ou off.",
     "status.weekly": "Placar semanal",
     "status.eod": "Revelação no fim do dia",
-    "arg.weekday": "um dia da semana (mon a sun) ou off",
+    "arg.weekday": "um dia da semana (seg a dom) ou off",
     "reveal.hard": "Difícil",
     "reveal.easy": "Fácil",
     "grade.saved.hard": "Marcada como difícil: ela volta logo.",
@@ -204,9 +205,9 @@ TEXTS: dict[str, str] = {
     "stats.no_quiz": "nenhuma resposta de quiz ainda",
     "stats.heatmap": "Participação nas últimas 12 semanas.",
     "insights.title": "🔎 Onde o grupo tem mais dificuldade",
-    "insights.line": "**{question}**: {reveals} revelações · notas de novo {again}, difícil "
-    "{hard}, bom {good}, fácil {easy} · quiz {accuracy}",
-    "insights.no_quiz": "sem respostas de quiz",
+    "insights.line": "**{question}**: {reveals} · notas de novo {again}, difícil "
+    "{hard}, bom {good}, fácil {easy} · {quiz}",
+    "insights.no_quiz": "sem respostas de quiz ainda",
     "insights.empty": "Ainda não há revelações nem respostas de quiz.",
     "recap.title": "🧠 As três perguntas mais difíceis da semana",
     "recap.footer": "Tente de novo com `/quiz` ou `/review`.",
@@ -231,9 +232,13 @@ TEXTS: dict[str, str] = {
     "error.bad_vacation": "`{value}` não é uma duração de férias: use um número inteiro de dias de {min} a {max}, "
     "ou off.",
     "vacation.started": "Boas férias! Até {until} suas sequências ficam pausadas (nenhum congelamento gasto, nada "
-    "quebrado), suas revisões foram adiadas em {days} dias e não há lembretes. `/vacation off` encerra antes.",
-    "vacation.ended": "Que bom ter você de volta! Suas férias acabaram; suas revisões voltaram os {days} dias "
+    "quebrado), suas revisões foram adiadas em {count} dias e não há lembretes. `/vacation off` encerra antes.",
+    "vacation.started#one": "Boas férias! Até {until} suas sequências ficam pausadas (nenhum congelamento gasto, "
+    "nada quebrado), suas revisões foram adiadas em um dia e não há lembretes. `/vacation off` encerra antes.",
+    "vacation.ended": "Que bom ter você de volta! Suas férias acabaram; suas revisões voltaram os {count} dias "
     "que você não tirou.",
+    "vacation.ended#one": "Que bom ter você de volta! Suas férias acabaram; suas revisões voltaram o dia que você "
+    "não tirou.",
     "vacation.none": "Você não está de férias. Comece com `/vacation 7`.",
     "vacation.field": "Férias",
     "vacation.until": "até {until} (sequências pausadas)",
@@ -384,4 +389,37 @@ TEXTS: dict[str, str] = {
     "error.answer_not_yours": "Essa resposta é de outra pessoa.",
     "insights.disputes_title": "Pontos-chave que membros dizem ter feito (acrescente o jeito deles aos termos do deck)",
     "insights.dispute_line": "**{question}** ({lang}) #{n} “{point}”: {count}",
+    # first hour: timezones as typed, words from CLDR
+    "error.utc_offset": "`UTC{offset}` é um deslocamento fixo, não um lugar, e não segue o horário de verão; o fuso "
+    "de uma cidade segue: {places}. Para UTC{offset} o ano todo use `{etc}` (nos nomes Etc o sinal é invertido: "
+    "`Etc/GMT-3` é UTC+3).",
+    "error.utc_offset_places": "`UTC{offset}` é um deslocamento fixo, não um lugar: use o fuso de uma cidade, como "
+    "{places}.",
+    "streak.days#one": "{count} dia de pergunta",
+    "words.points": "{count} pts",
+    "words.points#one": "{count} pt",
+    "words.members": "{count} membros",
+    "words.members#one": "{count} membro",
+    "insights.reveals": "{count} revelações",
+    "insights.reveals#one": "{count} revelação",
+    "insights.quiz": "quiz {accuracy}",
+    "review.starting#one": "{count} pergunta está para revisar. Lá vai ela.",
+    "remind.nudge#one": "📬 {count} pergunta está para revisar. Digite `/review` no seu canal de estudos.",
+    "stats.heatmap_alt": "Mapa de calor da participação de {name} de {start} a {end}: ativo em {count} dias.",
+    "stats.heatmap_alt#one": "Mapa de calor da participação de {name} de {start} a {end}: ativo em {count} dia.",
+    "review.questions": "{count} perguntas",
+    "review.questions#one": "{count} pergunta",
+    "review.starting_capped": "{due} para revisar; esta rodada tem {count}: um item de quiz por pergunta, no "
+    "máximo {max} por rodada, e só perguntas com itens de quiz. Use `/review` de novo para o resto.",
+    "schedule.show": "Pergunta do dia às {schedule}. Próximas postagens:\n{next}",
+    "schedule.show_off": "Horário salvo: {schedule}. A pergunta do dia está desligada aqui: `/studybot on` a "
+    "retoma.",
+    "schedule.how": "Para mudar: `/studybot schedule HH:MM FUSO [DIAS]`, por exemplo "
+    "`/studybot schedule 09:00 America/Sao_Paulo seg-sex`.",
+    "heatmap.title": "Atividade de estudo de {name}",
+    "heatmap.title_anonymous": "Atividade de estudo",
+    "heatmap.period": "{start} – {end}",
+    "heatmap.caption": "Ações por dia",
+    "heatmap.less": "Menos",
+    "heatmap.more": "Mais",
 }

@@ -12,6 +12,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAILY_WORDS = ("daily", "everyday", "all", "diario", "diário", "diariamente", "todos")
+WEEKDAYS_WORDS = ("weekdays", "uteis", "úteis", "dias-uteis", "dias-úteis")
+WEEKEND_WORDS = ("weekends", "weekend", "fds", "fim-de-semana", "fins-de-semana")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
@@ -35,26 +38,29 @@ def parse_time(text: str) -> time:
 
 
 def parse_days(text: str) -> frozenset[int]:
-    """``daily``, ``weekdays``/``mon-fri``, ``weekends``, a range ``tue-thu`` or a list ``mon,wed,fri``."""
+    """``daily``, ``weekdays``/``mon-fri``, ``weekends``, a range ``tue-thu`` or a list ``mon,wed,fri``; day names in
+    English or Portuguese (``seg-sex``, ``seg,qua,sex``, ``diario``, ``fds``)."""
+    from bot.i18n.words import parse_weekday
+
     spec = text.strip().casefold()
-    if spec in ("daily", "everyday", "all"):
+    if spec in DAILY_WORDS:
         return frozenset(range(7))
-    if spec in ("weekdays",):
+    if spec in WEEKDAYS_WORDS:
         return frozenset(range(5))
-    if spec in ("weekends", "weekend"):
+    if spec in WEEKEND_WORDS:
         return frozenset((5, 6))
     days: set[int] = set()
     for part in spec.split(","):
         part = part.strip()
-        if "-" in part:
-            first, _, last = part.partition("-")
-            if first not in WEEKDAYS or last not in WEEKDAYS:
+        single = parse_weekday(part)  # "sexta-feira" has a dash of its own
+        if single is not None:
+            days.add(single)
+        elif "-" in part:
+            first, _, last = (parse_weekday(p) for p in part.partition("-"))
+            if first is None or last is None:
                 raise ScheduleError("bad_days", text)
-            a, b = WEEKDAYS.index(first), WEEKDAYS.index(last)
-            span = range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)]
+            span = range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)]
             days.update(span)
-        elif part in WEEKDAYS:
-            days.add(WEEKDAYS.index(part))
         else:
             raise ScheduleError("bad_days", text)
     if not days:
