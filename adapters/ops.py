@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 ReadyCheck = Callable[[], Awaitable[bool]]
 CHECK_TIMEOUT = 3.0
+#: At a stop, how long requests being answered may take before their connections are closed.
+SHUTDOWN_TIMEOUT = 2.0
 
 
 async def database_ready(bot_app: App) -> bool:
@@ -48,7 +50,10 @@ def add_ops_routes(web_app: web.Application, bot_app: App, checks: Mapping[str, 
             except Exception:
                 results[name] = False
         ready = all(results.values())
-        body = json.dumps({"ready": ready, "checks": results})
+        answer: dict[str, object] = {"ready": ready, "checks": results}
+        if not ready:
+            answer["down"] = sorted(name for name, ok in results.items() if not ok)
+        body = json.dumps(answer)
         return web.Response(text=body, status=200 if ready else 503, content_type="application/json")
 
     async def metrics(_request: web.Request) -> web.Response:
@@ -60,7 +65,7 @@ def add_ops_routes(web_app: web.Application, bot_app: App, checks: Mapping[str, 
 
 
 async def serve(web_app: web.Application, host: str, port: int) -> web.AppRunner:
-    runner = web.AppRunner(web_app, access_log=None)
+    runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     log.info("http server listening", extra={"host": host, "port": port})
