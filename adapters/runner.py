@@ -11,7 +11,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from adapters.ops import add_ops_routes, serve
+from adapters.ops import add_ops_routes, metrics_app, serve
 from adapters.supervise import describe
 from bot.bootstrap import App
 from bot.ports import ChatPort
@@ -107,11 +107,20 @@ async def run_everything(bot_app: App, settings: Settings, stop: asyncio.Event |
         loop.add_signal_handler(sig, stop.set)
     platforms = await start_platforms(bot_app, settings)
     scheduler = None
-    http = None
+    servers: list[web.AppRunner] = []
     try:
         app = platforms.web_app or web.Application()
         add_ops_routes(app, bot_app, platforms.checks)
-        http = await serve(app, settings.http_host, settings.http_port)
+        servers.append(await serve(
+            app, settings.http_host, settings.http_port, idle_timeout=settings.http_idle_timeout,
+            request_timeout=settings.http_request_timeout, max_connections=settings.http_max_connections,
+        ))
+        if settings.metrics_port:
+            try:
+                servers.append(await serve(metrics_app(bot_app), settings.metrics_host, settings.metrics_port,
+                                           max_connections=64))
+            except OSError as exc:  # the port is taken: run without metrics rather than not at all
+                log.error("cannot serve /metrics on %s:%d (%s)", settings.metrics_host, settings.metrics_port, exc)
         scheduler = Scheduler(bot_app.services, platforms.ports)
         scheduler.start()
         log.info("studybot running",
@@ -130,8 +139,8 @@ async def run_everything(bot_app: App, settings: Settings, stop: asyncio.Event |
             task.cancel()
         if scheduler is not None:
             await scheduler.shutdown(timeout=STOP_GRACE)
-        if http is not None:
-            await http.cleanup()
+        for server in servers:
+            await server.cleanup()
         await platforms.close()
 
 

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     selection_seed: str = Field(default="studybot", min_length=1, validation_alias="STUDYBOT_SEED")
     http_port: int = Field(default=3000, ge=1, le=65535, validation_alias="STUDYBOT_HTTP_PORT")
     http_host: str = Field(default="0.0.0.0", validation_alias="STUDYBOT_HTTP_HOST")
+    http_idle_timeout: float = Field(default=30.0, gt=0, le=3600, validation_alias="STUDYBOT_HTTP_IDLE_TIMEOUT")
+    http_request_timeout: float = Field(default=30.0, gt=0, le=600, validation_alias="STUDYBOT_HTTP_REQUEST_TIMEOUT")
+    http_max_connections: int = Field(default=1000, ge=8, validation_alias="STUDYBOT_HTTP_MAX_CONNECTIONS")
+    metrics_host: str = Field(default="127.0.0.1", validation_alias="STUDYBOT_METRICS_HOST")
+    metrics_port: int = Field(default=9464, ge=0, le=65535, validation_alias="STUDYBOT_METRICS_PORT")  # 0: off
     log_format: Literal["text", "json"] = Field(default="text", validation_alias="STUDYBOT_LOG_FORMAT")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="STUDYBOT_LOG_LEVEL"

@@ -121,11 +121,15 @@ class Proc:
 
 
 @asynccontextmanager
-async def studybot(tmp_path: Path, *args: str, http: bool = True, **env: str) -> AsyncIterator[Proc]:
+async def studybot(
+    tmp_path: Path, *args: str, http: bool = True, preexec_fn: Any = None, **env: str
+) -> AsyncIterator[Proc]:
     port = free_port()
-    full = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}", STUDYBOT_HTTP_PORT=str(port), **env)
+    full = clean_env(**{"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "STUDYBOT_HTTP_PORT": str(port),
+                        "STUDYBOT_METRICS_PORT": str(free_port()), **env})
     process = await asyncio.create_subprocess_exec(
-        STUDYBOT, *args, env=full, cwd=tmp_path, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+        STUDYBOT, *args, env=full, cwd=tmp_path, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        preexec_fn=preexec_fn,
     )
     proc = Proc(process, port if http else None)
     try:

@@ -32,9 +32,9 @@ def web_app(slack: SlackBot, *, with_healthz: bool = True) -> web.Application:
 
 
 async def serve_http(slack: SlackBot, host: str, port: int) -> web.AppRunner:
-    runner = web.AppRunner(web_app(slack), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    from adapters.ops import serve  # idle timeout, connection cap, open-files limit
+
+    runner = await serve(web_app(slack), host, port)
     log.info("slack HTTP mode listening", extra={"host": host, "port": port, "path": EVENTS_PATH})
     return runner
 
