@@ -70,7 +70,8 @@ def _bootstrap(settings, **kwargs):
         raise _fail(str(exc), "STUDYBOT_DEFAULT_DECK=mlops-interview") from None
     except Exception as exc:  # the database cannot be opened or migrated
         raise _fail(
-            f"cannot open the database ({type(exc).__name__}: {exc})", "DATABASE_URL=sqlite:///studybot.db"
+            f"cannot open the database ({type(exc).__name__}: {settings.mask(str(exc))})",
+            "DATABASE_URL=sqlite:///studybot.db",
         ) from None
 
 
@@ -107,7 +108,7 @@ def console(
     interactive = sys.stdin.isatty()
     if interactive:
         out.print(
-            f"studybot console on {settings.database_url}. You are alice (an admin).\n{META_HELP}",
+            f"studybot console on {settings.mask(settings.database_url)}. You are alice (an admin).\n{META_HELP}",
             markup=False,
             highlight=False,
         )
@@ -154,10 +155,11 @@ def db_upgrade() -> None:
     try:
         database = Database(settings.database_url)
         upgrade(database)
-        out.print(f"database at revision {current_revision(database)}: {settings.database_url}", highlight=False)
+        out.print(f"database at revision {current_revision(database)}: {settings.mask(settings.database_url)}",
+                  highlight=False)
         database.dispose()
     except Exception as exc:
-        raise _fail(f"cannot upgrade the database ({type(exc).__name__}: {exc})") from None
+        raise _fail(f"cannot upgrade the database ({type(exc).__name__}: {settings.mask(str(exc))})") from None
 
 
 @db_app.command("rebuild-totals")
@@ -175,7 +177,7 @@ def db_rebuild_totals() -> None:
             counts = rebuild_totals(conn)
         database.dispose()
     except Exception as exc:
-        raise _fail(f"cannot rebuild the totals ({type(exc).__name__}: {exc})") from None
+        raise _fail(f"cannot rebuild the totals ({type(exc).__name__}: {settings.mask(str(exc))})") from None
     out.print(
         f"rebuilt {counts['points_totals']:,} member totals and {counts['team_totals']:,} team totals; "
         f"teams with members: {counts['teams']:,}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote
 
 from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, field_validator
@@ -119,6 +120,18 @@ class Settings(BaseSettings):
                 "must be sqlite:///PATH or postgresql+psycopg://USER@HOST/DB, for example sqlite:///studybot.db"
             )
         return value
+
+    def database_password(self) -> str | None:
+        credentials = self.database_url.split("//", 1)[-1].rpartition("@")[0]
+        return credentials.split(":", 1)[1] if ":" in credentials else None
+
+    def mask(self, text: str) -> str:
+        """``text`` (the database URL, an error message) with the database password replaced by ``***``."""
+        password = self.database_password()
+        if password:
+            for form in {password, unquote(password)}:
+                text = text.replace(f":{form}@", ":***@").replace(form, "***")
+        return text
 
     def secrets(self) -> list[str]:
         """Every configured secret value: the logs scrub them."""
