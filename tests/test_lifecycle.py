@@ -288,3 +288,21 @@ async def test_a_payload_discord_py_cannot_parse_is_logged_once_and_the_client_r
     assert proc.log.count("the Discord connection crashed") == 2, proc.log[-4000:]
     assert proc.log.count("Traceback") == 2  # one per crash: a bug to report, not a network error
     assert len(fake.of("PUT", "/applications/")) == 1  # commands synced once, not at every reconnect
+
+
+async def test_run_notices_when_socket_mode_slack_goes_away_and_still_stops(tmp_path: Path) -> None:
+    from tests.fakes.slack_fake import FakeSlack
+
+    fake = await FakeSlack().start()
+    try:
+        async with studybot(tmp_path, "run", **{**SLACK, "SLACK_API_URL": fake.api_url}) as proc:
+            await proc.wait_http()
+            await proc.wait_ready(True, timeout=30)  # serving
+            await fake.stop()  # Slack goes away: the socket closes, reconnecting is refused
+            body = await proc.wait_ready(False, timeout=30)
+            assert body["down"] == ["slack"]
+            await proc.wait_for_log("connecting to Slack \\(Socket Mode\\) failed", 2)
+            took = await proc.stop(signal.SIGTERM)
+    finally:
+        await fake.stop()
+    assert took < STOP_LIMIT and "Traceback" not in proc.log

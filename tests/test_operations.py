@@ -19,7 +19,7 @@ from adapters.doctor import FAIL, OK, WARN, check_configuration, run_checks
 from adapters.ops import add_ops_routes, metrics_app, serve
 from bot.bootstrap import App
 from bot.clock import ManualClock
-from bot.logcontext import JsonFormatter, TextFormatter, configure_logging, log_context
+from bot.logcontext import BODY_LOGGERS, JsonFormatter, TextFormatter, configure_logging, log_context
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
@@ -152,6 +152,8 @@ def test_json_logs_carry_context_and_never_secrets(capsys: pytest.CaptureFixture
     assert "[redacted]" in lines[0]["message"] and "xoxb-secret" not in json.dumps(lines)
     assert lines[1]["platform"] == "-" and "signing-secret-456" not in lines[1]["message"]
     logging.getLogger().handlers.clear()
+    for library in BODY_LOGGERS:  # as the other tests expect them: the process's configuration is not theirs
+        logging.getLogger(library).setLevel(logging.NOTSET)
 
 
 def test_text_logs_are_readable_with_context() -> None:
