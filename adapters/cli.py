@@ -295,6 +295,14 @@ def run() -> None:
     bot_app = _bootstrap(settings)
     try:
         asyncio.run(run_everything(bot_app, settings))
+    except Exception as exc:
+        discord_runner = sys.modules.get("adapters.discord.runner")  # imported only when Discord runs
+        if discord_runner is None or not isinstance(exc, discord_runner.TokenRejected):
+            raise
+        from adapters.discord.cli import TOKEN_EXAMPLE
+
+        raise _fail("Discord rejected DISCORD_TOKEN (401): reset the bot token in the Developer Portal and set it "
+                    f"again; for example {TOKEN_EXAMPLE}") from None
     finally:
         bot_app.close()
 

@@ -306,3 +306,17 @@ async def test_run_notices_when_socket_mode_slack_goes_away_and_still_stops(tmp_
     finally:
         await fake.stop()
     assert took < STOP_LIMIT and "Traceback" not in proc.log
+
+
+async def test_run_with_a_rejected_discord_token_stops_with_a_clear_error(tmp_path: Path) -> None:
+    fake = await FakeDiscord(guilds=[], reject_token=True).start()
+    try:
+        async with studybot(tmp_path, "run", DISCORD_TOKEN=DISCORD_TOKEN, DISCORD_API_BASE=fake.api_base,
+                            DISCORD_GATEWAY_URL=fake.gateway_url) as proc:
+            await asyncio.wait_for(proc.process.wait(), 30)
+            await proc._reader
+    finally:
+        await fake.stop()
+    assert proc.process.returncode == 2
+    assert "Discord rejected DISCORD_TOKEN" in proc.log and "Traceback" not in proc.log
+    assert DISCORD_TOKEN not in proc.log
