@@ -112,7 +112,8 @@ def _bootstrap(settings, **kwargs):
         raise _fail(str(exc), "STUDYBOT_DEFAULT_DECK=mlops-interview") from None
     except Exception as exc:  # the database cannot be opened or migrated
         raise _fail(
-            f"cannot open the database ({type(exc).__name__}: {exc})", "DATABASE_URL=sqlite:///studybot.db"
+            f"cannot open the database ({type(exc).__name__}: {settings.mask(str(exc))})",
+            "DATABASE_URL=sqlite:///studybot.db",
         ) from None
 
 
@@ -151,7 +152,7 @@ def console(
         import readline  # noqa: F401  (line editing and history for input())
 
         out.print(
-            f"studybot console on {settings.database_url}. You are alice (an admin).\n{META_HELP}",
+            f"studybot console on {settings.mask(settings.database_url)}. You are alice (an admin).\n{META_HELP}",
             markup=False,
             highlight=False,
         )
@@ -199,10 +200,11 @@ def db_upgrade() -> None:
     try:
         database = Database(settings.database_url)
         upgrade(database)
-        out.print(f"database at revision {current_revision(database)}: {settings.database_url}", highlight=False)
+        out.print(f"database at revision {current_revision(database)}: {settings.mask(settings.database_url)}",
+                  highlight=False)
         database.dispose()
     except Exception as exc:
-        raise _fail(f"cannot upgrade the database ({type(exc).__name__}: {exc})") from None
+        raise _fail(f"cannot upgrade the database ({type(exc).__name__}: {settings.mask(str(exc))})") from None
 
 
 @db_app.command("rebuild-totals")
@@ -220,7 +222,7 @@ def db_rebuild_totals() -> None:
             counts = rebuild_totals(conn)
         database.dispose()
     except Exception as exc:
-        raise _fail(f"cannot rebuild the totals ({type(exc).__name__}: {exc})") from None
+        raise _fail(f"cannot rebuild the totals ({type(exc).__name__}: {settings.mask(str(exc))})") from None
     out.print(
         f"rebuilt {counts['points_totals']:,} member totals and {counts['team_totals']:,} team totals; "
         f"teams with members: {counts['teams']:,}",
@@ -509,6 +511,14 @@ def run() -> None:
     bot_app = _bootstrap(settings)
     try:
         asyncio.run(run_everything(bot_app, settings))
+    except Exception as exc:
+        discord_runner = sys.modules.get("adapters.discord.runner")  # imported only when Discord runs
+        if discord_runner is None or not isinstance(exc, discord_runner.TokenRejected):
+            raise
+        from adapters.discord.cli import TOKEN_EXAMPLE
+
+        raise _fail("Discord rejected DISCORD_TOKEN (401): reset the bot token in the Developer Portal and set it "
+                    f"again; for example {TOKEN_EXAMPLE}") from None
     finally:
         bot_app.close()
 

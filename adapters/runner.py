@@ -11,7 +11,8 @@ from datetime import datetime
 
 from aiohttp import web
 
-from adapters.ops import add_ops_routes, serve
+from adapters.ops import add_ops_routes, metrics_app, serve
+from adapters.supervise import describe
 from bot.bootstrap import App
 from bot.ports import ChatPort
 from bot.settings import Settings
@@ -21,40 +22,49 @@ log = logging.getLogger(__name__)
 Closer = Callable[[], Awaitable[None]]
 
 
+#: How long a stop waits for the posts in flight: SIGTERM ends the process within 10 s in every state.
+STOP_GRACE = 6.0
+CLOSE_TIMEOUT = 2.0
+
+
 @dataclass
 class Platforms:
-    """Ports to post through, readiness checks, the HTTP app to serve (if any), and what to close when stopping."""
+    """Ports to post through, readiness checks, the HTTP app to serve (if any), the tasks that connect (and keep
+    connected) each platform, and what to close when stopping."""
 
     ports: dict[str, ChatPort] = field(default_factory=dict)
     closers: list[Closer] = field(default_factory=list)
     checks: dict[str, Callable[[], Awaitable[bool]]] = field(default_factory=dict)
     web_app: web.Application | None = None
+    connecting: list[asyncio.Task] = field(default_factory=list)
 
     async def close(self) -> None:
         for close in reversed(self.closers):
             try:
-                await close()
-            except Exception:
-                log.exception("closing a platform failed")
+                await asyncio.wait_for(close(), CLOSE_TIMEOUT)
+            except Exception as exc:
+                log.warning("closing a platform failed (%s)", describe(exc))
 
 
 async def start_platforms(
     bot_app: App, settings: Settings, *, receive: bool = True, only: str | None = None
 ) -> Platforms:
-    """Connect every configured platform (or ``only`` one). With ``receive=False`` just the ports, for posting."""
+    """Every configured platform (or ``only`` one), connecting in background tasks (``connecting``): this returns
+    before any platform is reachable. With ``receive=False`` just the ports, for posting."""
     platforms = Platforms()
     if settings.slack_configured and only in (None, "slack"):
         if receive:
             from adapters.slack.app import build_slack_bot
-            from adapters.slack.server import connect_socket_mode, web_app
+            from adapters.slack.server import socket_mode_handler, web_app
 
             slack = build_slack_bot(bot_app, settings)
             platforms.ports["slack"] = slack.port
             platforms.closers.append(slack.close)
             if settings.slack_app_token is not None:
-                handler = await connect_socket_mode(slack, settings.slack_app_token.get_secret_value())
+                handler = socket_mode_handler(slack, settings.slack_app_token.get_secret_value())
+                platforms.connecting.append(asyncio.create_task(handler.connect_async(), name="slack"))
                 platforms.closers.append(handler.close_async)
-                platforms.checks["slack"] = handler.client.is_connected
+                platforms.checks["slack"] = handler.ready
             else:
                 platforms.web_app = web_app(slack, with_healthz=False)
 
@@ -67,23 +77,28 @@ async def start_platforms(
 
             platforms.ports["slack"] = build_slack_port(bot_app, settings)
     if settings.discord_configured and only in (None, "discord"):
-        from adapters.discord.runner import start_discord
+        if receive:
+            from adapters.discord.runner import supervised
 
-        port, close = await start_discord(bot_app, settings, receive=receive)
-        platforms.ports["discord"] = port
-        platforms.closers.append(close)
-        client = getattr(port, "client", None)
+            connection = supervised(bot_app, settings)
+            platforms.ports["discord"] = connection.port
+            platforms.connecting.append(connection.task)
+            platforms.closers.append(connection.close)
+            platforms.checks["discord"] = connection.ready
+        else:
+            from adapters.discord.runner import start_discord
 
-        async def discord_ready() -> bool:
-            return bool(client is not None and client.is_ready() and not client.is_closed())
-
-        platforms.checks["discord"] = discord_ready
+            port, close = await start_discord(bot_app, settings, receive=False)
+            platforms.ports["discord"] = port
+            platforms.closers.append(close)
     return platforms
 
 
 async def run_everything(bot_app: App, settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Platforms and scheduler until SIGTERM/SIGINT (or ``stop``): then stop firing, let posts in flight finish,
-    close connections."""
+    """Platforms and scheduler until SIGTERM/SIGINT (or ``stop``): then stop firing, let posts in flight finish
+    (up to :data:`STOP_GRACE`), close connections. The HTTP port (``/healthz``, ``/readyz``) is up from the start,
+    whether or not the platforms can be reached. A platform that can never work (a rejected token) ends the run
+    with its error."""
     from scheduler.facade import Scheduler
 
     stop = stop or asyncio.Event()
@@ -91,18 +106,41 @@ async def run_everything(bot_app: App, settings: Settings, stop: asyncio.Event |
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     platforms = await start_platforms(bot_app, settings)
-    app = platforms.web_app or web.Application()
-    add_ops_routes(app, bot_app, platforms.checks)
-    http = await serve(app, settings.http_host, settings.http_port)
-    scheduler = Scheduler(bot_app.services, platforms.ports)
-    scheduler.start()
-    log.info("studybot running", extra={"platforms": ",".join(sorted(platforms.ports)), "port": settings.http_port})
+    scheduler = None
+    servers: list[web.AppRunner] = []
     try:
-        await stop.wait()
+        app = platforms.web_app or web.Application()
+        add_ops_routes(app, bot_app, platforms.checks)
+        servers.append(await serve(
+            app, settings.http_host, settings.http_port, idle_timeout=settings.http_idle_timeout,
+            request_timeout=settings.http_request_timeout, max_connections=settings.http_max_connections,
+        ))
+        if settings.metrics_port:
+            try:
+                servers.append(await serve(metrics_app(bot_app), settings.metrics_host, settings.metrics_port,
+                                           max_connections=64))
+            except OSError as exc:  # the port is taken: run without metrics rather than not at all
+                log.error("cannot serve /metrics on %s:%d (%s)", settings.metrics_host, settings.metrics_port, exc)
+        scheduler = Scheduler(bot_app.services, platforms.ports)
+        scheduler.start()
+        log.info("studybot running",
+                 extra={"platforms": ",".join(sorted(platforms.ports)), "port": settings.http_port})
+        stopper = asyncio.create_task(stop.wait())
+        waiting = {stopper, *platforms.connecting}
+        while not stop.is_set():
+            done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            for task in done - {stopper}:
+                if not task.cancelled() and task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
+        stopper.cancel()
     finally:
         log.info("stopping: finishing posts in flight")
-        await scheduler.shutdown()
-        await http.cleanup()
+        for task in platforms.connecting:
+            task.cancel()
+        if scheduler is not None:
+            await scheduler.shutdown(timeout=STOP_GRACE)
+        for server in servers:
+            await server.cleanup()
         await platforms.close()
 
 

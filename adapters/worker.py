@@ -11,7 +11,7 @@ import asyncio
 import itertools
 import logging
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from typing import Any
 
@@ -53,6 +53,11 @@ class CoreWorkers:
         pending = [asyncio.wrap_future(f) for f in list(self._pending)]
         if pending:
             await asyncio.wait(pending, timeout=timeout)
+
+    async def on_every_loop(self, make: Callable[[], Coroutine[Any, Any, Any]], timeout: float = 5.0) -> None:
+        """Run ``make()`` on each worker loop (closing what each loop opened) and wait, at most ``timeout``."""
+        futures = [asyncio.wrap_future(asyncio.run_coroutine_threadsafe(make(), loop)) for loop in self._loops]
+        await asyncio.wait(futures, timeout=timeout)
 
     def stop(self) -> None:
         for loop in self._loops:

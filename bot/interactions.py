@@ -9,6 +9,7 @@ from bot.commands.parsing import normalise_emoji
 from bot.i18n import member_language, t
 from bot.messages import Kind, Message, Outcome
 from bot.services import engagement, quizzes
+from bot.services.directory import add_member
 from bot.services.reactions import MemberFacts, reaction_target
 from bot.storage.models import DailyPost
 
@@ -24,7 +25,12 @@ async def reaction(ctx: Context, message_id: str, emoji: str) -> Outcome:
         if post is None:
             return Outcome()
         member = target.known_member(ctx.origin)
-        if member is None:  # first contact, or a new name: create and rename the long way
+        if member is None and target.new_member(ctx.origin):  # first contact: one insert
+            ctx.record_event(session)
+            origin = ctx.origin
+            new_id = add_member(session, target.tenant_id, origin.user_id, origin.user_name, ctx.now, origin.locale)
+            member = MemberFacts(new_id, target.tenant_id)
+        elif member is None:  # a new name: create and rename the long way
             actor = ctx.enter(session)
             member = MemberFacts(actor.user.id or 0, actor.tenant.id or 0)
         else:

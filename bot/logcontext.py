@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,21 @@ _context: contextvars.ContextVar[tuple[tuple[str, str], ...]] = contextvars.Cont
 )
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "taskName"}
 REDACTED = "[redacted]"
+
+#: Libraries that log whole request and response bodies (and gateway payloads) at DEBUG: model answers, Slack
+#: response_urls, bot tokens learned at an OAuth install, Discord interaction tokens. They log at INFO at most,
+#: whatever STUDYBOT_LOG_LEVEL says; studybot's own loggers follow it down to DEBUG.
+BODY_LOGGERS = ("slack_sdk", "slack_bolt", "discord", "aiohttp", "adapters.slack.socket_mode")
+
+#: Secrets that are not in the settings (learned at run time), found by their shape: each pattern's first group is
+#: kept, the rest of the match replaced.
+SECRET_PATTERNS = [
+    re.compile(r"()\bx(?:ox[a-z]|app|oxe\.xox[a-z])-[0-9A-Za-z-]{6,}"),  # Slack tokens
+    re.compile(r"()https://hooks\.slack\.com/[^\s\"'<>]+"),  # response_url, webhooks
+    re.compile(r"(\bresponse_url[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"),
+    re.compile(r"(/(?:interactions/\d+|webhooks/\d+)/)[^/\s\"'?]+"),  # Discord interaction tokens in URLs
+    re.compile(r"([\"'](?:token|access_token|refresh_token|bot_token)[\"']\s*:\s*[\"'])[^\"']+"),
+]
 
 
 @contextmanager
@@ -50,6 +66,8 @@ class _Scrubbing(logging.Formatter):
     def scrub(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
+        for pattern in SECRET_PATTERNS:
+            text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
         return text
 
 
@@ -93,3 +111,5 @@ def configure_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[
     root.setLevel(level)
     for noisy in ("alembic", "apscheduler", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    for library in BODY_LOGGERS:
+        logging.getLogger(library).setLevel(max(logging.INFO, logging.getLevelName(level)))

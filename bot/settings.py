@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote
 
 from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, field_validator
@@ -32,6 +33,11 @@ class Settings(BaseSettings):
     selection_seed: str = Field(default="studybot", min_length=1, validation_alias="STUDYBOT_SEED")
     http_port: int = Field(default=3000, ge=1, le=65535, validation_alias="STUDYBOT_HTTP_PORT")
     http_host: str = Field(default="0.0.0.0", validation_alias="STUDYBOT_HTTP_HOST")
+    http_idle_timeout: float = Field(default=30.0, gt=0, le=3600, validation_alias="STUDYBOT_HTTP_IDLE_TIMEOUT")
+    http_request_timeout: float = Field(default=30.0, gt=0, le=600, validation_alias="STUDYBOT_HTTP_REQUEST_TIMEOUT")
+    http_max_connections: int = Field(default=1000, ge=8, validation_alias="STUDYBOT_HTTP_MAX_CONNECTIONS")
+    metrics_host: str = Field(default="127.0.0.1", validation_alias="STUDYBOT_METRICS_HOST")
+    metrics_port: int = Field(default=9464, ge=0, le=65535, validation_alias="STUDYBOT_METRICS_PORT")  # 0: off
     log_format: Literal["text", "json"] = Field(default="text", validation_alias="STUDYBOT_LOG_FORMAT")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="STUDYBOT_LOG_LEVEL"
@@ -127,6 +133,18 @@ class Settings(BaseSettings):
                 "must be sqlite:///PATH or postgresql+psycopg://USER@HOST/DB, for example sqlite:///studybot.db"
             )
         return value
+
+    def database_password(self) -> str | None:
+        credentials = self.database_url.split("//", 1)[-1].rpartition("@")[0]
+        return credentials.split(":", 1)[1] if ":" in credentials else None
+
+    def mask(self, text: str) -> str:
+        """``text`` (the database URL, an error message) with the database password replaced by ``***``."""
+        password = self.database_password()
+        if password:
+            for form in {password, unquote(password)}:
+                text = text.replace(f":{form}@", ":***@").replace(form, "***")
+        return text
 
     def secrets(self) -> list[str]:
         """Every configured secret value: the logs scrub them."""

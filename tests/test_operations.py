@@ -16,10 +16,10 @@ import pytest
 from aiohttp import web
 
 from adapters.doctor import FAIL, OK, WARN, check_configuration, run_checks
-from adapters.ops import add_ops_routes, serve
+from adapters.ops import add_ops_routes, metrics_app, serve
 from bot.bootstrap import App
 from bot.clock import ManualClock
-from bot.logcontext import JsonFormatter, TextFormatter, configure_logging, log_context
+from bot.logcontext import BODY_LOGGERS, JsonFormatter, TextFormatter, configure_logging, log_context
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
@@ -30,7 +30,7 @@ STUDYBOT = str(Path(sys.executable).parent / "studybot")
 
 
 @pytest.fixture
-async def ops(app: App) -> AsyncIterator[tuple[str, dict]]:
+async def ops(app: App) -> AsyncIterator[tuple[str, dict, str]]:
     state = {"slack": True}
 
     async def slack_ready() -> bool:
@@ -39,12 +39,14 @@ async def ops(app: App) -> AsyncIterator[tuple[str, dict]]:
     web_app = web.Application()
     add_ops_routes(web_app, app, {"slack": slack_ready})
     runner = await serve(web_app, "127.0.0.1", 0)
-    yield f"http://127.0.0.1:{runner.addresses[0][1]}", state
+    metrics = await serve(metrics_app(app), "127.0.0.1", 0)
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}", state, f"http://127.0.0.1:{metrics.addresses[0][1]}"
     await runner.cleanup()
+    await metrics.cleanup()
 
 
-async def test_healthz_readyz_and_metrics(ops: tuple[str, dict], harness: Harness) -> None:
-    base, state = ops
+async def test_healthz_readyz_and_metrics(ops: tuple[str, dict, str], harness: Harness) -> None:
+    base, state, metrics_base = ops
     async with aiohttp.ClientSession() as session:
         async with session.get(f"{base}/healthz") as r:
             assert r.status == 200 and await r.text() == "ok"
@@ -53,8 +55,11 @@ async def test_healthz_readyz_and_metrics(ops: tuple[str, dict], harness: Harnes
         state["slack"] = False  # a platform disconnected
         async with session.get(f"{base}/readyz") as r:
             assert r.status == 503 and (await r.json())["checks"]["slack"] is False
-        await harness.run("/studybot schedule 09:00 UTC daily", ":next-day", ":as bob", ":react 👀")
+            assert (await r.json())["down"] == ["slack"]
         async with session.get(f"{base}/metrics") as r:
+            assert r.status == 404  # not on the public port
+        await harness.run("/studybot schedule 09:00 UTC daily", ":next-day", ":as bob", ":react 👀")
+        async with session.get(f"{metrics_base}/metrics") as r:
             assert r.status == 200 and r.headers["Content-Type"].startswith("text/plain")
             text = await r.text()
     assert 'studybot_reveals_total{platform="console",via="reaction"} 1.0' in text
@@ -147,6 +152,8 @@ def test_json_logs_carry_context_and_never_secrets(capsys: pytest.CaptureFixture
     assert "[redacted]" in lines[0]["message"] and "xoxb-secret" not in json.dumps(lines)
     assert lines[1]["platform"] == "-" and "signing-secret-456" not in lines[1]["message"]
     logging.getLogger().handlers.clear()
+    for library in BODY_LOGGERS:  # as the other tests expect them: the process's configuration is not theirs
+        logging.getLogger(library).setLevel(logging.NOTSET)
 
 
 def test_text_logs_are_readable_with_context() -> None:

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.timeout(120)
 
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STUDYBOT_", "DATABASE_URL", "SLACK_", "DISCORD_"))}
+    env["STUDYBOT_METRICS_PORT"] = "0"  # off: parallel runs would share the default port
     env.update(extra)
     return env
 

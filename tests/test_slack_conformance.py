@@ -350,7 +350,8 @@ def test_bot_scopes_are_exactly_what_the_calls_and_events_need() -> None:
     from adapters.slack.app import BOT_EVENTS, BOT_SCOPES
 
     source = "\n".join(p.read_text() for p in (Path(__file__).parents[1] / "adapters" / "slack").glob("*.py"))
-    called = set(re.findall(r"client\.([a-z]+_[A-Za-z0-9_]+)\(", source))
+    socket_client = {"is_connected"}  # the Socket Mode client's own state, not a Web API method
+    called = set(re.findall(r"client\.([a-z]+_[A-Za-z0-9_]+)\(", source)) - socket_client
     assert called and called <= set(METHOD_SCOPES), (
         f"a new Web API call: add it and its scope: {called - set(METHOD_SCOPES)}"
     )

@@ -452,6 +452,7 @@ async def test_socket_mode_commands_and_events(database_url: str, clock: ManualC
         post = {**command, "text": "post", "trigger_id": "t.s2", "response_url": fake.response_url("s2")}
         await fake.send_envelope("slash_commands", post)
         await fake.wait_for(lambda: fake.of("chat.postMessage"))
+        await fake.wait_for(lambda: _last_post_ts_of(app))  # recorded after Slack answered: wait for it
         ts = _last_post_ts_of(app)
         event = {
             "team_id": "T1",

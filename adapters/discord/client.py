@@ -17,6 +17,7 @@ from adapters.discord.bridge import DEFER_AFTER, Bridge
 from adapters.discord.buttons import CoreButton
 from adapters.discord.errors import describe
 from adapters.discord.tree import CoreTranslator, build_tree
+from adapters.supervise import Link
 from bot.bootstrap import App
 from bot.settings import Settings
 
@@ -55,6 +56,7 @@ class _Studybot:
         self._fetch_shard_count = fetch_shard_count
         self._sync = sync
         self.studybot_ready = asyncio.Event()  # set at the first READY: the client is connected and in its guilds
+        self.studybot_link = Link("discord")  # connected from READY (or RESUMED) until a disconnect
 
     async def setup_hook(self) -> None:
         client: Any = self
@@ -64,16 +66,22 @@ class _Studybot:
             client.shard_count, _url, _limits = await client.http.get_bot_gateway()
         await self.tree.set_translator(CoreTranslator())
         if self._sync:
+            self._sync = False  # once per process, not at every reconnect
             await sync_commands(self.tree, self.sync_guild_ids)
 
     async def on_ready(self) -> None:
         client: Any = self
         log.info("connected to Discord as %s in %d server(s)", client.user, len(client.guilds),
                  extra={"shards": client.shard_count})
+        self.studybot_link.up()
         self.studybot_ready.set()
 
     async def on_resumed(self) -> None:
+        self.studybot_link.up()
         log.info("Discord session resumed")
+
+    async def on_disconnect(self) -> None:
+        self.studybot_link.down("disconnected")
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         await self.studybot_bridge.reaction(payload)

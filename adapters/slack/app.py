@@ -19,6 +19,7 @@ from adapters.slack.admins import AdminCache
 from adapters.slack.port import ClientFor, SlackPort
 from adapters.slack.removal import register_removal_listeners
 from adapters.slack.render import ACTION_PREFIX
+from adapters.slack.sessions import LoopSessions
 from adapters.slack.stores import ThreadedInstallationStore, build_stores
 from adapters.slack.translate import action_event, command_event, form_view, reaction_event, view_event
 from adapters.slack.unused import ignore_unused
@@ -92,28 +93,45 @@ class SlackBot:
     async def close(self) -> None:
         """Let the events being handled finish, then stop the worker loops."""
         await self.workers.drain()
+        if self.port.sessions is not None:
+            await self.workers.on_every_loop(self.port.sessions.close_current)
+            await self.port.sessions.close_current()  # this loop's (the scheduler posts from it)
         self.workers.stop()
 
 
 def _client_factory(
-    settings: Settings, installation_store: ThreadedInstallationStore | None, handlers: list[AsyncRetryHandler]
+    settings: Settings,
+    installation_store: ThreadedInstallationStore | None,
+    handlers: list[AsyncRetryHandler],
+    sessions: LoopSessions | None = None,
 ) -> tuple[AsyncWebClient, ClientFor]:
     client = AsyncWebClient(base_url=settings.slack_api_url, retry_handlers=handlers)
     if settings.slack_bot_token is not None and installation_store is None:
         client.token = settings.slack_bot_token.get_secret_value()
+    per_loop: dict[Any, AsyncWebClient] = {}  # the single workspace's client on each worker loop
 
     async def client_for(team_id: str, enterprise_id: str | None = None) -> AsyncWebClient:
         """The client with the installation's bot token: by team and organisation when Bolt's context gave
-        them, by team alone for the scheduler (a workspace of an Enterprise Grid has both)."""
-        if installation_store is None:
+        them, by team alone for the scheduler (a workspace of an Enterprise Grid has both). One HTTP session per
+        worker loop."""
+        if installation_store is None and sessions is None:
             return client
+        session = sessions.get() if sessions is not None else None
+        if installation_store is None:
+            found = per_loop.get(session)
+            if found is None:
+                found = per_loop[session] = AsyncWebClient(
+                    token=client.token, base_url=settings.slack_api_url, retry_handlers=handlers, session=session
+                )
+            return found
         if enterprise_id:
             bot = await installation_store.async_find_bot(enterprise_id=enterprise_id, team_id=team_id)
         else:
             bot = await installation_store.async_find_bot_of_team(team_id)
         if bot is None:
             raise PlatformError(f"slack: no installation for team {team_id}", permanent=True)
-        return AsyncWebClient(token=bot.bot_token, base_url=settings.slack_api_url, retry_handlers=handlers)
+        return AsyncWebClient(token=bot.bot_token, base_url=settings.slack_api_url, retry_handlers=handlers,
+                              session=session)
 
     return client, client_for
 
@@ -150,11 +168,12 @@ def build_slack_bot(bot_app: App, settings: Settings) -> SlackBot:
         raise SlackConfigError("SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials)")
     handlers = retry_handlers(bot_app.services.metrics)
     _quiet_token_warning()
+    sessions = LoopSessions()
     installation_store: ThreadedInstallationStore | None = None
     signing_secret = settings.slack_signing_secret.get_secret_value()
     if settings.slack_multi_workspace:
         installation_store, state_store = build_stores(settings.slack_client_id or "", bot_app.db.engine)
-        client, client_for = _client_factory(settings, installation_store, handlers)
+        client, client_for = _client_factory(settings, installation_store, handlers, sessions)
         bolt = AsyncApp(
             signing_secret=signing_secret,
             client=client,
@@ -169,14 +188,14 @@ def build_slack_bot(bot_app: App, settings: Settings) -> SlackBot:
             ),
         )
     elif settings.slack_bot_token is not None:
-        client, client_for = _client_factory(settings, None, handlers)
+        client, client_for = _client_factory(settings, None, handlers, sessions)
         bolt = AsyncApp(signing_secret=signing_secret, client=client)
     else:
         raise SlackConfigError(
             "set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
             "(OAuth install into several workspaces)"
         )
-    port = SlackPort(client_for, handlers)
+    port = SlackPort(client_for, handlers, sessions)
     workers = CoreWorkers(WORKER_LOOPS, name="slack-worker")
     register_listeners(bolt, bot_app, port, workers)
     return SlackBot(bolt, port, installation_store, workers, signing_secret)

@@ -48,8 +48,9 @@ def run(
 
 
 async def _serve(bot_app, settings, *, http: bool, host: str, port: int) -> None:
+    from adapters.runner import CLOSE_TIMEOUT
     from adapters.slack.app import build_slack_bot
-    from adapters.slack.server import connect_socket_mode, serve_http
+    from adapters.slack.server import serve_http, socket_mode_handler
 
     slack = build_slack_bot(bot_app, settings)
     stop = asyncio.Event()
@@ -63,12 +64,15 @@ async def _serve(bot_app, settings, *, http: bool, host: str, port: int) -> None
         finally:
             await runner.cleanup()
     else:
-        handler = await connect_socket_mode(slack, settings.slack_app_token.get_secret_value())
+        handler = socket_mode_handler(slack, settings.slack_app_token.get_secret_value())
+        connecting = asyncio.create_task(handler.connect_async())  # retries while Slack is unreachable
         try:
             await stop.wait()
         finally:
-            await handler.close_async()
-    await slack.close()
+            connecting.cancel()
+            await asyncio.wait({connecting}, timeout=CLOSE_TIMEOUT)
+            await asyncio.wait_for(handler.close_async(), CLOSE_TIMEOUT)
+    await asyncio.wait_for(slack.close(), CLOSE_TIMEOUT * 2)
     log.info("slack stopped")
 
 

@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.render import fallback_text, messages
+from adapters.slack.sessions import LoopSessions
 from adapters.slack.translate import PLATFORM, ReplyHandle
 from bot.events import Origin
 from bot.messages import Message
@@ -54,7 +55,10 @@ class SlackPort:
     platform = PLATFORM
     capabilities = Capabilities(ephemeral=True, threads=True, spoilers=False, buttons=True, direct_messages=True)
 
-    def __init__(self, client_for: ClientFor, retry_handlers: list[AsyncRetryHandler]):
+    def __init__(
+        self, client_for: ClientFor, retry_handlers: list[AsyncRetryHandler], sessions: LoopSessions | None = None
+    ):
+        self.sessions = sessions  # one HTTP session per loop (else slack_sdk opens one per call)
         self._client_for = client_for
         self._retry_handlers = retry_handlers
 
@@ -175,7 +179,8 @@ class SlackPort:
             raise platform_error(exc) from exc
 
     async def _respond(self, url: str, message: Message, *, private: bool, replace: bool) -> None:
-        webhook = AsyncWebhookClient(url, retry_handlers=list(self._retry_handlers))
+        session = self.sessions.get() if self.sessions is not None else None
+        webhook = AsyncWebhookClient(url, retry_handlers=list(self._retry_handlers), session=session)
         parts = messages(message)
         for index, part in enumerate(parts):
             body: dict[str, Any] = {

@@ -8,11 +8,12 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
 from bot.events import Origin
 from bot.rules.schedule import Schedule, parse_days, parse_time
-from bot.storage.db import insert_ignore
+from bot.storage.db import insert_ignore, insert_ignore_id
 from bot.storage.models import Channel, Tenant, User
 
 
@@ -89,9 +90,14 @@ def ensure_user(
     session: Session, tenant: Tenant, external_id: str, name: str, now: datetime, locale: str = ""
 ) -> User:
     assert tenant.id is not None
-    insert_ignore(
-        session, User, tenant_id=tenant.id, external_id=external_id, display_name=name or external_id, created_at=now
-    )
+    values = {"tenant_id": tenant.id, "external_id": external_id, "display_name": name or external_id,
+              "locale": locale[:16], "created_at": now}
+    new_id = insert_ignore_id(session, User, **values)
+    if new_id is not None:  # the row just written: no need to read it back
+        created = User(id=new_id, **values)
+        make_transient_to_detached(created)
+        session.add(created)
+        return created
     user = find_user(session, tenant.id, external_id)
     assert user is not None
     if name and user.display_name != name:
@@ -101,6 +107,19 @@ def ensure_user(
         user.locale = locale[:16]
         session.add(user)
     return user
+
+
+def add_member(
+    session: Session, tenant_id: int, external_id: str, name: str, now: datetime, locale: str = ""
+) -> int:
+    """The id of the member, created now unless another event just did (then found)."""
+    new_id = insert_ignore_id(session, User, tenant_id=tenant_id, external_id=external_id,
+                              display_name=name or external_id, locale=locale[:16], created_at=now)
+    if new_id is not None:
+        return new_id
+    user = find_user(session, tenant_id, external_id)
+    assert user is not None and user.id is not None
+    return user.id
 
 
 def names_changed(origin: Origin, tenant_name: str, channel_name: str, user_name: str) -> bool:
@@ -155,11 +174,16 @@ def find_actor(session: Session, origin: Origin) -> Found:
 def ensure_actor(session: Session, origin: Origin, defaults: ChannelDefaults, now: datetime) -> Actor:
     """The event's rows, created on first contact and renamed when the platform's names changed. One SELECT
     when they all exist already."""
-    actor = find_actor(session, origin).actor(origin)
+    found = find_actor(session, origin)
+    actor = found.actor(origin)
     if actor is not None:
         return actor
-    tenant = ensure_tenant(session, origin.platform, origin.tenant_id, origin.tenant_name, now)
-    channel = ensure_channel(session, tenant, origin.channel_id, origin.channel_name, defaults, now)
+    tenant, channel = found.tenant, found.channel  # reused when they exist under the names sent: a new member
+    if tenant is None or (origin.tenant_name and origin.tenant_name != tenant.name):
+        tenant = ensure_tenant(session, origin.platform, origin.tenant_id, origin.tenant_name, now)
+        channel = None
+    if channel is None or (origin.channel_name and origin.channel_name != channel.name):
+        channel = ensure_channel(session, tenant, origin.channel_id, origin.channel_name, defaults, now)
     user = ensure_user(session, tenant, origin.user_id, origin.user_name, now, origin.locale)
     return Actor(tenant, channel, user)
 

@@ -59,6 +59,11 @@ class ReactionTarget:
         relocated = bool(origin.locale) and origin.locale[:16] != self.member_locale
         return None if renamed or relocated else self.member
 
+    def new_member(self, origin: Origin) -> bool:
+        """Whether only the member is missing (their first contact), the workspace and channel being as sent."""
+        return self.member is None and not names_changed(origin, self.tenant_name, self.channel_name,
+                                                          origin.user_name or "")
+
 
 @cache
 def _query() -> Any:

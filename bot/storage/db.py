@@ -102,9 +102,14 @@ def insert_ignore(session: Session, model: type[SQLModel], **values: Any) -> boo
 
     Uses ``INSERT ... ON CONFLICT DO NOTHING`` so a duplicate is not an error and the transaction goes on.
     """
+    return insert_ignore_id(session, model, **values) is not None
+
+
+def insert_ignore_id(session: Session, model: type[SQLModel], **values: Any) -> int | None:
+    """:func:`insert_ignore` that gives the new row's id (None when a unique key already held it)."""
     connection = session.connection()
     stmt = _insert_ignore_statement(connection.dialect.name, model.__table__)  # type: ignore[attr-defined]
-    return connection.execute(stmt, values).first() is not None
+    return connection.execute(stmt, values).scalar()
 
 
 @cache
