@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
@@ -238,3 +239,33 @@ def test_tick_far_instant_with_force_is_run_and_year_9999_never_a_traceback(tmp_
     extreme = _run_tick_cli(tmp_path, "--at", "9999-12-31T23:59:59+00:00", "--force")
     assert extreme.returncode == 2 and "too far" in extreme.stderr
     assert "Traceback" not in extreme.stderr + forced.stderr
+
+
+async def test_spring_forward_02_30_in_berlin_posts_at_03_00_from_job_and_sweep(harness) -> None:
+    """29 March 2026, Berlin: 02:00 -> 03:00, so 02:30 does not exist. The APScheduler job, the sweep and the
+    catch-up rule agree on 03:00 local (01:00 UTC), as the README says, and the day gets one post."""
+    from scheduler.facade import Scheduler
+
+    berlin = ZoneInfo("Europe/Berlin")
+    await harness.run("/studybot schedule 02:30 Europe/Berlin daily", "/studybot weekly off")
+    services, ports = harness.app.services, {"console": harness.port}
+    scheduler = Scheduler(services, ports)
+    scheduler.start()
+    try:
+        trigger = scheduler._aps.get_job("daily:1").trigger
+        fire = trigger.get_next_fire_time(None, datetime(2026, 3, 28, 12, 0, tzinfo=UTC))
+        assert fire == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+        assert fire.astimezone(berlin).strftime("%H:%M") == "03:00"
+        after = trigger.get_next_fire_time(fire, fire)
+        assert after.astimezone(berlin).isoformat() == "2026-03-30T02:30:00+02:00"  # back to 02:30 the day after
+        harness.clock.set(fire - timedelta(seconds=1))  # 01:59:59 CET: not yet
+        await scheduler._fire_daily(1)
+        assert await tick(services, ports, harness.clock.now()) == {}
+        harness.clock.set(fire)  # the job fires at 03:00 CEST and posts
+        await scheduler._fire_daily(1)
+        assert [k for k, _ in harness.port.sent].count("post") == 1
+        harness.clock.set(datetime(2026, 3, 29, 1, 30, tzinfo=UTC))  # 03:30: the sweep finds it done
+        assert await tick(services, ports, harness.clock.now()) == {}
+        assert [k for k, _ in harness.port.sent].count("post") == 1
+    finally:
+        await scheduler.shutdown()
