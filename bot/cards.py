@@ -7,6 +7,7 @@ from datetime import date
 from bot.content.loader import Deck
 from bot.content.schema import Question, QuestionText, QuizItem
 from bot.i18n import t
+from bot.markdown import literal
 from bot.messages import Button, Field, Kind, Message, Style
 from bot.services.standings import TeamStanding, UserStanding
 
@@ -133,7 +134,7 @@ def _medal(rank_index: int) -> str:
 
 def user_standing_lines(language: str, rows: list[UserStanding]) -> list[str]:
     return [
-        _medal(i) + t(language, "leaderboard.user_line", rank=i + 1, name=r.name, points=r.points)
+        _medal(i) + t(language, "leaderboard.user_line", rank=i + 1, name=literal(r.name), points=r.points)
         for i, r in enumerate(rows)
     ]
 
@@ -145,7 +146,7 @@ def team_standing_lines(language: str, rows: list[TeamStanding]) -> list[str]:
             language,
             "leaderboard.team_line",
             rank=i + 1,
-            name=r.name,
+            name=literal(r.name),
             score=f"{r.score:.1f}",
             members=r.members,
             total=r.total,

@@ -18,11 +18,15 @@ from bot.events import ButtonPressed, CommandInvoked, Event, ReactionAdded
 from bot.i18n import t
 from bot.interactions import grade, quiz_me, reaction, reveal_button
 from bot.logcontext import log_context
+from bot.markdown import code_safe
 from bot.messages import Kind, Message, Outcome, Reply
 from bot.ports import ChatPort, PlatformError
 from bot.services.directory import find_channel, find_tenant
 
 log = logging.getLogger(__name__)
+
+#: Error parameters that carry the member's own input (shown in a code span).
+USER_VALUES = frozenset({"value", "name", "extra"})
 
 ButtonHandler = Callable[..., Awaitable[Outcome]]
 BUTTONS: dict[str, tuple[ButtonHandler, int]] = {
@@ -136,6 +140,8 @@ class Core:
 
     def error_message(self, ctx: Context, exc: UserError, command: Command | None) -> Message:
         params = {k: ctx.t(v[1]) if isinstance(v, tuple) and v[:1] == ("t",) else v for k, v in exc.params.items()}
+        for key in USER_VALUES.intersection(params):  # the member's own words, shown in a code span
+            params[key] = code_safe(str(params[key]))
         lines = [f"❌ {ctx.t(exc.key, **params)}"]
         if exc.hint:
             lines.append(ctx.t(exc.hint[0], **exc.hint[1]))

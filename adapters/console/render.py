@@ -9,6 +9,7 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.text import Text
 
+from bot.markdown import escapes, restore
 from bot.messages import Kind, Message
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -27,10 +28,11 @@ BORDER = {
 
 
 def plain_markdown(text: str) -> str:
-    """Markdown without its markers, for plain text output."""
+    """Markdown without its markers, for plain text output (escaped characters shown as typed)."""
+    text, escaped = escapes(text)
     text = _LINK.sub(r"\1 (\2)", text)
     text = _BOLD.sub(r"\1", text)
-    return _ITALIC.sub(r"\1", text)
+    return restore(_ITALIC.sub(r"\1", text), escaped)
 
 
 def shorten(text: str, limit: int | None) -> str:

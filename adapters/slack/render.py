@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.markdown import escapes, restore, unescape
 from bot.messages import Message, Style
 
 SECTION_LIMIT = 3000
@@ -28,7 +29,9 @@ def escape(text: str) -> str:
 
 
 def to_mrkdwn(markdown: str) -> str:
-    """Markdown as Slack mrkdwn: ``**b**`` -> ``*b*``, ``*i*`` -> ``_i_``, links -> ``<url|text>``, bullets -> •."""
+    """Markdown as Slack mrkdwn: ``**b**`` -> ``*b*``, ``*i*`` -> ``_i_``, links -> ``<url|text>``, bullets -> •.
+    Escaped characters (member-supplied text) stay inert: mrkdwn has no escapes, so zero-width spaces break them."""
+    markdown, escaped = escapes(markdown)
     text = escape(markdown)
     links: list[str] = []
 
@@ -41,7 +44,15 @@ def to_mrkdwn(markdown: str) -> str:
     text = _BULLET.sub(lambda m: f"{m.group(1)}• ", text)
     text = _ITALIC_STAR.sub(r"_\1_", text)
     text = _BOLD.sub(r"*\1*", text)
-    return re.sub("\x00(\\d+)\x00", lambda m: links[int(m.group(1))], text)
+    text = re.sub("\x00(\\d+)\x00", lambda m: links[int(m.group(1))], text)
+    return restore(text, escaped, _inert)
+
+
+def _inert(char: str) -> str:
+    """A character that mrkdwn would read as formatting (or ``://`` as a link), kept as text."""
+    if char in "*_~`":
+        return f"\u200b{char}\u200b"
+    return ":\u200b" if char == ":" else escape(char)
 
 
 def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
@@ -75,9 +86,9 @@ def blocks(message: Message) -> list[dict[str, Any]]:
         out.append({"type": "context", "elements": [{"type": "mrkdwn", "text": to_mrkdwn(message.context)}]})
     if message.title:
         if len(message.title) <= HEADER_LIMIT:
-            out.append({"type": "header", "text": _plain(message.title, HEADER_LIMIT)})
+            out.append({"type": "header", "text": _plain(unescape(message.title), HEADER_LIMIT)})
         else:
-            out.extend(_section(p) for p in split_text(f"*{escape(message.title)}*"))
+            out.extend(_section(p) for p in split_text(f"*{escape(unescape(message.title))}*"))
     if message.body:
         out.extend(_section(p) for p in split_text(to_mrkdwn(message.body)))
     inline = [f for f in message.fields if f.inline and len(f.name) + len(f.value) < FIELD_LIMIT - 10]
@@ -121,4 +132,4 @@ def messages(message: Message) -> list[list[dict[str, Any]]]:
 def fallback_text(message: Message) -> str:
     """The notification text Slack shows where blocks cannot be (push notifications, screen readers)."""
     text = message.title or message.body or message.context or ""
-    return escape(text)[:FALLBACK_LIMIT]
+    return escape(unescape(text))[:FALLBACK_LIMIT]

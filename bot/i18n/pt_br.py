@@ -22,7 +22,7 @@ TEXTS: dict[str, str] = {
     "error.bad_leaderboard": "`{value}` não é um placar (users, teams) nem um período (week, month, all).",
     "error.bad_team_name": "Um nome de time tem de 1 a {max} caracteres: letras, dígitos, espaços, - e _.",
     "error.team_exists": "Já existe um time chamado `{name}`: entre nele com `/team join {name}`.",
-    "error.unknown_team": "Não existe o time `{value}`. Times: {teams}.",
+    "error.unknown_team": "Não existe o time `{value}`. Mais parecidos: {teams}. Todos: `/team list`.",
     "error.no_teams": "Ainda não há times: crie um com `/team create NOME`.",
     "error.not_in_team": "Você não está em nenhum time.",
     "error.unknown_user": "Ainda não conheço `{value}` neste workspace: a pessoa aparece quando usa o bot.",
@@ -214,4 +214,8 @@ TEXTS: dict[str, str] = {
     "arg.on_off": "on ou off",
     "error.bad_on_off": "`{value}` não é on nem off.",
     "error.upload_failed": "Não consegui enviar a imagem: {reason}",
+    # floods and look-alike names
+    "error.unknown_team_far": "Não existe o time `{value}`, nem um com nome parecido: veja `/team list`.",
+    "error.too_many_teams": "Este workspace já tem {max} times, o máximo: entre em um com `/team join NOME`.",
+    "error.slow_down": "🐢 Mais devagar: foram muitos comandos em pouco tempo. Tente de novo em {seconds} s.",
 }
