@@ -217,4 +217,5 @@ TEXTS: dict[str, str] = {
     "error.unknown_team_far": "There is no team `{value}`, nor one with a similar name: see `/team list`.",
     "error.too_many_teams": "This workspace has {max} teams, the most it can have: join one with `/team join NAME`.",
     "error.slow_down": "🐢 Slow down a little: that was many commands in a short time. Try again in {seconds} s.",
+    "error.reply_failed": "I could not send my whole answer just now; what you did was saved. Ask again to see it.",
 }

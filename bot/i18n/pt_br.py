@@ -218,4 +218,5 @@ TEXTS: dict[str, str] = {
     "error.unknown_team_far": "Não existe o time `{value}`, nem um com nome parecido: veja `/team list`.",
     "error.too_many_teams": "Este workspace já tem {max} times, o máximo: entre em um com `/team join NOME`.",
     "error.slow_down": "🐢 Mais devagar: foram muitos comandos em pouco tempo. Tente de novo em {seconds} s.",
+    "error.reply_failed": "Não consegui enviar toda a resposta agora; o que você fez foi salvo. Peça de novo para ver.",
 }

@@ -51,6 +51,7 @@ class FakeSlack:
     page_size: int | None = None  # conversations.history pages at most this many messages (cursor for the rest)
     flaky: dict[str, float] = field(default_factory=dict)  # method -> chance of an internal_error, nothing done
     lose_answer: float = 0.0  # chance chat.postMessage posts, then answers 500 (the answer is lost)
+    drop_responses: int = 0  # response_url posts whose connection is closed without an answer
     hold_posts: bool = False  # chat.postMessage posts, then holds its answer until stop() (to kill the sender)
     _release: asyncio.Event = field(default_factory=asyncio.Event)
     rng: random.Random = field(default_factory=lambda: random.Random(7))
@@ -212,6 +213,12 @@ class FakeSlack:
         return web.Response(text="OK - 1")
 
     async def _respond(self, request: web.Request) -> web.Response:
+        if self.drop_responses > 0:  # the connection dies before an answer: the client sees a disconnect
+            self.drop_responses -= 1
+            await request.read()
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response(status=500)
         self.responses.append((request.match_info["key"], await request.json()))
         return web.Response(text="ok")
 
