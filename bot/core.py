@@ -26,6 +26,8 @@ from bot.services.directory import find_channel, find_tenant
 
 log = logging.getLogger(__name__)
 
+#: Platforms without a command rate limit: the console is one person at their own terminal.
+UNLIMITED_PLATFORMS = frozenset({"console"})
 #: Error parameters that carry the member's own input (shown in a code span).
 USER_VALUES = frozenset({"value", "name", "extra"})
 
@@ -55,7 +57,8 @@ class Core:
         started = time.perf_counter()
         with log_context(platform=origin.platform, tenant=origin.tenant_id, channel=origin.channel_id,
                          event_id=origin.event_id):
-            refused = self._rate_limited(event, port) if isinstance(event, CommandInvoked) else None
+            limited = isinstance(event, CommandInvoked) and origin.platform not in UNLIMITED_PLATFORMS
+            refused = self._rate_limited(event, port) if limited else None  # type: ignore[arg-type]
             outcome, result = refused if refused is not None else await self._handle(event, port)
             name = event.name.strip().lstrip("/") if isinstance(event, CommandInvoked) else None
             if result == "duplicate":

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 #: Commands a member can send at once, and how many per second after that.
-BURST = 8
-PER_SECOND = 0.5
+BURST = 30
+PER_SECOND = 1.0
 MAX_MEMBERS = 10_000
 
 

@@ -60,9 +60,9 @@ async def test_a_burst_of_team_create_from_one_member_is_mostly_refused_politely
 
 async def test_slow_down_speaks_the_channel_language(app: App) -> None:
     port = Recorder()
-    admin = Origin("console", "local", "general", "admin", is_admin=True)
+    admin = Origin("slack", "T1", "C1", "admin", is_admin=True)
     await app.core.handle(CommandInvoked(admin, "studybot", "language pt"), port)
-    origin = Origin("console", "local", "general", "fast")
+    origin = Origin("slack", "T1", "C1", "fast")
     for _ in range(BURST + 3):
         await app.core.handle(CommandInvoked(origin, "streak", ""), port)
     slow = [m for m in port.replies if m.kind == Kind.ERROR]
