@@ -4,7 +4,8 @@
 
 1. event throughput (benchmarks/throughput.py), 2. daily fan-out (fanout.py), 3. leaderboards and streaks at
 scale (standings.py), 4. Slack HTTP mode under load (slack_load.py), 5. idle memory of ``studybot run``
-(idle_memory.py). Each runs on SQLite and PostgreSQL (``STUDYBOT_BENCH_DATABASE_URL``, default
+(idle_memory.py), 6. exactly once under faults on Slack (exactly_once.py, PostgreSQL only). Each runs
+on SQLite and PostgreSQL (``STUDYBOT_BENCH_DATABASE_URL``, default
 ``postgresql+psycopg://postgres@127.0.0.1:5432/bench``, whose ``public`` schema is wiped) and compares its figures
 with a baseline measured in the same run. ``--quick`` shrinks the sizes for a smoke run. Run it from the
 repository root with the project's virtual environment.
@@ -23,7 +24,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from benchmarks import fanout, idle_memory, slack_load, standings, throughput
+from benchmarks import exactly_once, fanout, idle_memory, slack_load, standings, throughput
 from benchmarks.common import (
     DATABASES,
     ROOT,
@@ -53,6 +54,7 @@ BENCHMARKS: dict[int, tuple[str, Runner]] = {
     3: ("Leaderboards and streaks at scale", _no_workdir(standings.run)),
     4: ("Slack HTTP mode under load", slack_load.run),
     5: ("Idle resident memory of `studybot run`", idle_memory.run),
+    6: (exactly_once.TITLE, exactly_once.run),
 }
 
 
