@@ -294,6 +294,8 @@ def section(result: Outcome, baseline: Outcome, sizes: Sizes, faults: Faults, qu
 
 async def run(_databases=None, backends: list[str] | None = None, quick: bool = False, _workdir=None) -> Section:
     """The benchmark as ``benchmarks.run`` calls it (PostgreSQL only: replicas need a shared server)."""
+    if backends is not None and "postgresql" not in backends:
+        return Section(NUMBER, TITLE, notes=["Replicas need a shared server: PostgreSQL only, not run here."])
     if postgres_version() is None:
         return Section(NUMBER, TITLE, notes=[f"PostgreSQL at `{pg_url()}` was not reachable: not run."])
     sizes = QUICK if quick else FULL
