@@ -269,3 +269,27 @@ async def test_spring_forward_02_30_in_berlin_posts_at_03_00_from_job_and_sweep(
         assert [k for k, _ in harness.port.sent].count("post") == 1
     finally:
         await scheduler.shutdown()
+
+
+async def test_a_lookup_blind_to_the_channel_never_posts_nor_switches_it_off(database_url: str, clock) -> None:
+    """The bot posts to a public channel it is not a member of (chat:write.public): conversations.history answers
+    not_in_channel. The outcome stays unknown (no second post) and the channel stays on."""
+    fake = await FakeSlack(ignore_oldest=True).start()
+    app, port = await _rig(database_url, clock, fake, ["C1"])
+    try:
+        at = datetime(2026, 3, 3, 9, 0, 5, tzinfo=UTC)
+        clock.set(at)
+        channel, post = _dead_claim(app, at)
+        ref = ChannelRef("slack", "T1", "C1")
+        await port.post(ref, Message(Kind.QUESTION, title="Question of the day"), key=f"studybot-post-{post.id}")
+        fake.failing["conversations.history"] = "not_in_channel"
+        for n in range(1, 5):
+            clock.set(at + n * (CLAIM_LEASE + timedelta(minutes=1)))
+            assert await tick(app.services, {"slack": port}, clock.now()) == {"unknown": 1}
+        assert list(keyed_posts(fake).values()) == [1]
+        with app.db.transaction() as s:
+            channel = s.exec(select(Channel)).one()
+            assert channel.enabled and channel.failures == 0
+    finally:
+        app.close()
+        await fake.stop()

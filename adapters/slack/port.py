@@ -41,6 +41,8 @@ POST_EVENT_TYPE = "studybot_daily_post"
 #: conversations.history pages (of LOOKUP_PAGE_SIZE messages) searched for a keyed post before giving up as unknown.
 LOOKUP_PAGES = 10
 LOOKUP_PAGE_SIZE = 200
+#: Lookup errors that say nothing about the channel itself (the bot cannot read it, but may still post to it).
+LOOKUP_BLIND = frozenset({"not_in_channel", "missing_scope"})
 
 ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
 
@@ -98,7 +100,11 @@ class SlackPort:
                     cursor=cursor,
                 )
             except SlackApiError as exc:
-                raise platform_error(exc) from exc
+                error = platform_error(exc)
+                # The bot may post where it cannot read (chat:write.public, not a member): the channel is fine,
+                # only this lookup is blind. Unknown, not a reason to switch the channel off.
+                error.permanent = error.permanent and exc.response.get("error") not in LOOKUP_BLIND
+                raise error from exc
             for item in response.get("messages") or []:
                 metadata = item.get("metadata") or {}
                 payload = metadata.get("event_payload") or {}
