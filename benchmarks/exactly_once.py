@@ -240,6 +240,7 @@ async def simulate(base_url: str, sizes: Sizes, faults: Faults, seed: int) -> Ou
                 if victim is not None:
                     replicas[victim] = await Replica.start(env)
         outcome.calls = Counter(c.method for c in fake.calls)
+        outcome.faults = Counter(fake.injected)
         _count(url, fake, channels, sizes if not outcome.stopped_early else Sizes(
             sizes.replicas, sizes.channels, n, sizes.rounds), outcome)  # fmt: skip
     finally:
@@ -277,11 +278,12 @@ def section(result: Outcome, baseline: Outcome, sizes: Sizes, faults: Faults, qu
         Row("postgresql", "posted once but not recorded as sent", str(result.not_recorded),
             str(baseline.not_recorded), "–", "0", "–"),
     ]
-    calls = result.calls
+    calls, met = result.calls, result.faults
     notes = [
-        f"Faults met: {result.kills} kills; {calls['chat.postMessage']:,} `chat.postMessage` calls, "
-        f"{calls['conversations.history']:,} `conversations.history` lookups (a lookup follows every retaken "
-        "claim).",
+        f"Faults met: {result.kills} kills; of {calls['chat.postMessage']:,} `chat.postMessage` calls, "
+        f"{met['chat.postMessage failed']:,} failed and {met['answer lost']:,} posted but lost their answer; of "
+        f"{calls['conversations.history']:,} `conversations.history` lookups (one per retaken claim), "
+        f"{met['conversations.history failed']:,} failed (outcome unknown: not posted, asked again later).",
         f"{result.ticks:,} ticks in {result.seconds:.0f} s (baseline {baseline.ticks:,} ticks in "
         f"{baseline.seconds:.0f} s).",
     ]

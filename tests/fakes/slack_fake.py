@@ -54,6 +54,7 @@ class FakeSlack:
     drop_responses: int = 0  # response_url posts whose connection is closed without an answer
     hold_posts: bool = False  # chat.postMessage posts, then holds its answer until stop() (to kill the sender)
     _release: asyncio.Event = field(default_factory=asyncio.Event)
+    injected: dict[str, int] = field(default_factory=dict)  # "<method> failed" / "answer lost" -> how many
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     port: int = 0
@@ -101,6 +102,7 @@ class FakeSlack:
         if method in self.failing:
             return web.json_response({"ok": False, "error": self.failing[method]})
         if self.rng.random() < self.flaky.get(method, 0.0):
+            self.injected[f"{method} failed"] = self.injected.get(f"{method} failed", 0) + 1
             return web.json_response({"ok": False, "error": "internal_error"}, status=500)
         channel = args.get("channel")
         if channel in self.limited_channels and self.limited_channels[channel] > 0:
@@ -114,6 +116,7 @@ class FakeSlack:
         if method == "chat.postMessage" and self.hold_posts:
             await self._release.wait()
         if method == "chat.postMessage" and self.rng.random() < self.lose_answer:
+            self.injected["answer lost"] = self.injected.get("answer lost", 0) + 1
             return web.json_response({"ok": False, "error": "internal_error"}, status=500)
         return web.json_response(answer)
 
