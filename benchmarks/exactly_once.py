@@ -22,6 +22,7 @@ import random
 import re
 import signal
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ QUICK = Sizes(replicas=2, channels=8, days=4, rounds=8)
 FAULTS = Faults(send=0.08, lost_answer=0.05, lookup=0.3, kill=0.35)
 NO_FAULTS = Faults()
 WALL_BUDGET = 900.0  # seconds per run: the loop stops there (and says so)
+LOG = Path(tempfile.gettempdir()) / "studybot-bench-exactly-once.log"  # the replicas' stderr
 
 
 def schema_url(base: str) -> str:
@@ -79,15 +81,25 @@ class Replica:
         self.proc = proc
 
     @classmethod
-    async def start(cls, env: dict[str, str]) -> Replica:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.replica_driver", env=env, cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-        )  # fmt: skip
-        replica = cls(proc)
-        ready = await replica.read()
-        assert ready.get("ready"), ready
-        return replica
+    async def start(cls, env: dict[str, str], attempts: int = 3) -> Replica:
+        """A new replica, ready; a start that fails (a busy machine) is tried again, up to ``attempts`` times."""
+        for attempt in range(attempts):
+            with open(LOG, "ab") as log:
+                proc = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "tests.replica_driver", env=env, cwd=ROOT,
+                    stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=log,
+                )  # fmt: skip
+            replica = cls(proc)
+            try:
+                ready = await replica.read()
+                assert ready.get("ready"), ready
+                return replica
+            except (RuntimeError, AssertionError, TimeoutError):
+                await replica.kill()
+                if attempt == attempts - 1:
+                    raise
+                progress(f"{NUMBER}. a replica failed to start (see {LOG}); starting it again")
+        raise AssertionError("unreachable")
 
     async def read(self) -> dict:
         line = await asyncio.wait_for(self.proc.stdout.readline(), timeout=120)  # type: ignore[union-attr]

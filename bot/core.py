@@ -104,7 +104,7 @@ class Core:
         """A refusal when the member sends commands faster than the limit: a "slow down" reply the first time,
         nothing after that until they are allowed again. Nothing is read or written for a refused command."""
         origin = event.origin
-        verdict = self.limiter.check(origin.platform, origin.tenant_id, origin.user_id)
+        verdict = self.limiter.check(origin.platform, origin.tenant_id, origin.channel_id, origin.user_id)
         if verdict.allowed:
             return None
         if not verdict.tell:

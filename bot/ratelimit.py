@@ -1,6 +1,8 @@
-"""A per-member command rate limit: a token bucket per (platform, workspace, member), in memory.
+"""A per-member command rate limit: a token bucket per member and channel (platform, workspace, channel, member),
+in memory.
 
-A member may send ``burst`` commands at once, then one every ``1 / per_second`` seconds. A flood is refused with
+Per channel, so that an admin setting up many channels in a row is not held back. A member may send ``burst``
+commands at once, then one every ``1 / per_second`` seconds. A flood is refused with
 one friendly "slow down" reply per streak of refusals (not one per command: the replies would be a flood of their
 own). The table keeps at most ``max_members`` buckets, least recently used first out, so memory stays bounded
 whatever the traffic. Per process: each replica limits what it receives.
