@@ -5,6 +5,7 @@ workspace and channel while the member gets an apology. Over real HTTP to Bolt w
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import threading
 import time
@@ -88,6 +89,7 @@ def test_limiter_table_and_work_queue_stay_bounded() -> None:
     assert len(limiter) == 1_000
     release = threading.Event()
     workers = CoreWorkers(2, max_pending=100)
+    accepted: list = []
     try:
 
         async def stuck(payload: bytes) -> None:
@@ -101,6 +103,7 @@ def test_limiter_table_and_work_queue_stay_bounded() -> None:
     finally:
         release.set()
         tracemalloc.stop()
+        concurrent.futures.wait([f for f in accepted if f is not None], timeout=30)
         workers.stop()
 
 
