@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 #: Platforms without a command rate limit: the console is one person at their own terminal.
 UNLIMITED_PLATFORMS = frozenset({"console"})
+#: Platforms where every command must be answered (a Discord interaction left unanswered shows as failed).
+ANSWER_EVERY_REFUSAL = frozenset({"discord"})
 #: Error parameters that carry the member's own input (shown in a code span).
 USER_VALUES = frozenset({"value", "name", "extra"})
 
@@ -107,7 +109,7 @@ class Core:
         verdict = self.limiter.check(origin.platform, origin.tenant_id, origin.channel_id, origin.user_id)
         if verdict.allowed:
             return None
-        if not verdict.tell:
+        if not verdict.tell and origin.platform not in ANSWER_EVERY_REFUSAL:
             return Outcome(), "rate_limited"
         ctx = Context(self.services, origin, port)
         text = ctx.t("error.slow_down", seconds=seconds(verdict.retry_after))

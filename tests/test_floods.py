@@ -70,6 +70,16 @@ async def test_slow_down_speaks_the_channel_language(app: App) -> None:
     assert len(slow) == 1 and "Mais devagar" in slow[0].body
 
 
+async def test_on_discord_every_refused_interaction_is_answered(app: App) -> None:
+    """An unanswered Discord interaction shows as failed: there, each refusal gets the short "slow down"."""
+    port = Recorder()
+    origin = Origin("discord", "G1", "C1", "fast")
+    for _ in range(BURST + 5):
+        await app.core.handle(CommandInvoked(origin, "streak", ""), port)
+    assert len(port.replies) == BURST + 5
+    assert sum(SLOW_DOWN in m.body for m in port.replies) == 5
+
+
 async def test_teams_per_workspace_are_capped(app: App) -> None:
     port = Recorder()
     for n in range(teams.MAX_TEAMS + 3):
