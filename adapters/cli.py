@@ -523,23 +523,52 @@ def run() -> None:
         bot_app.close()
 
 
+#: How far from now ``tick --at`` goes without ``--force``: a stray instant would post a wrong day's question,
+#: take its place in the sequence and break streaks.
+TICK_REACH_DAYS = 1
+
+
+def _tick_instant(at: str, force: bool):
+    """The instant ``--at`` names, or a clear refusal: not ISO 8601, no offset, out of range, or (without
+    ``--force``) more than a day from now."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.clock import SystemClock
+
+    example = "studybot tick --at 2026-03-02T09:00:00+01:00"
+    try:
+        instant = datetime.fromisoformat(at.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise _fail(f"{at[:80]!r} is not an ISO 8601 instant", example) from None
+    if instant.tzinfo is None:
+        raise _fail(f"{at[:80]!r} has no UTC offset", "studybot tick --at 2026-03-02T09:00:00Z") from None
+    try:  # everything a tick computes stays within a week of the instant
+        instant.astimezone(UTC) + timedelta(days=8)
+        instant.astimezone(UTC) - timedelta(days=8)
+    except OverflowError:
+        raise _fail(f"{at[:80]!r} is too far from today to be a posting time", example) from None
+    now = SystemClock().now()
+    if abs(instant - now) > timedelta(days=TICK_REACH_DAYS) and not force:
+        raise _fail(
+            f"{at[:80]!r} is more than a day from now ({now:%Y-%m-%dT%H:%MZ}): it would post that day's question "
+            "and break streaks; add --force if that is really what you want",
+            f"studybot tick --at {now:%Y-%m-%dT%H:%M:%SZ}",
+        )
+    return instant
+
+
 @app.command()
 def tick(
     at: Annotated[str, typer.Option(help="The instant, ISO 8601 with an offset, e.g. 2026-03-02T09:00:00+01:00.")],
     platform: Annotated[str | None, typer.Option(help="Only this platform: slack or discord.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Allow an instant more than a day from now.")] = False,
 ) -> None:
-    """Run, once, every scheduled post due at that instant, then exit. Safe while the bot runs."""
-    from datetime import datetime
-
+    """Run, once, every scheduled post due at that instant, then exit. Safe while the bot runs. Instants more than
+    a day from now are refused unless --force."""
     from adapters.runner import tick_once
     from bot.clock import ManualClock
 
-    try:
-        instant = datetime.fromisoformat(at.replace("Z", "+00:00"))
-    except ValueError:
-        raise _fail(f"{at!r} is not an ISO 8601 instant", "studybot tick --at 2026-03-02T09:00:00+01:00") from None
-    if instant.tzinfo is None:
-        raise _fail(f"{at!r} has no UTC offset", "studybot tick --at 2026-03-02T09:00:00Z") from None
+    instant = _tick_instant(at, force)
     if platform not in (None, "slack", "discord"):
         raise _fail(f"{platform!r} is not a platform: use slack or discord", "studybot tick --at ... --platform slack")
     settings = _settings()
@@ -557,7 +586,7 @@ def tick(
         bot_app.close()
     summary = ", ".join(f"{status} {count}" for status, count in sorted(counts.items())) or "nothing due"
     out.print(f"tick at {instant.isoformat()}: {summary}", highlight=False)
-    if counts.get("failed"):
+    if counts.get("failed") or counts.get("unknown"):  # unknown: asked again by the next tick or sweep
         raise typer.Exit(1)
 
 

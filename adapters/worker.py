@@ -2,7 +2,8 @@
 
 The core's database work is synchronous; run on the loop that answers Slack, it would hold back every ack behind
 it. Slack wants an ack within 3 seconds whatever the load, so listeners ack on the serving loop and hand the
-work to one of these loops.
+work to one of these loops. The work waiting is bounded (``max_pending``): past it, new events are dropped (and
+counted) instead of piling up in memory during a flood.
 """
 
 from __future__ import annotations
@@ -11,15 +12,33 @@ import asyncio
 import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from typing import Any
 
 log = logging.getLogger(__name__)
 
+#: Events handed over and not finished, across all loops, beyond which new ones are dropped.
+MAX_PENDING = 2_000
+#: At most one "dropped" warning per this many seconds (with the count since the last one).
+DROP_LOG_SECONDS = 10.0
+
 
 class CoreWorkers:
-    def __init__(self, count: int = 4, name: str = "core-worker"):
+    def __init__(
+        self,
+        count: int = 4,
+        name: str = "core-worker",
+        *,
+        max_pending: int = MAX_PENDING,
+        on_drop: Callable[[], None] | None = None,
+    ):
+        self.max_pending = max_pending
+        self.dropped = 0
+        self._on_drop = on_drop
+        self._unlogged = 0
+        self._logged_at = 0.0
         self._loops: list[asyncio.AbstractEventLoop] = []
         self._threads: list[threading.Thread] = []
         for n in range(count):
@@ -36,12 +55,31 @@ class CoreWorkers:
         asyncio.set_event_loop(loop)
         loop.run_forever()
 
-    def submit(self, coroutine: Coroutine[Any, Any, Any]) -> Future[Any]:
-        """Run ``coroutine`` on a worker loop; failures are logged (the core answers users itself)."""
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def submit(self, coroutine: Coroutine[Any, Any, Any]) -> Future[Any] | None:
+        """Run ``coroutine`` on a worker loop; failures are logged (the core answers users itself). None, and the
+        coroutine closed unrun, when ``max_pending`` events are waiting already."""
+        if len(self._pending) >= self.max_pending:
+            coroutine.close()
+            self._drop()
+            return None
         future = asyncio.run_coroutine_threadsafe(coroutine, self._loops[next(self._next)])
         self._pending.add(future)
         future.add_done_callback(self._done)
         return future
+
+    def _drop(self) -> None:
+        self.dropped += 1
+        self._unlogged += 1
+        if self._on_drop is not None:
+            self._on_drop()
+        now = time.monotonic()
+        if now - self._logged_at >= DROP_LOG_SECONDS:
+            log.warning("work queue full: events dropped", extra={"dropped": self._unlogged, "pending": self.pending})
+            self._logged_at, self._unlogged = now, 0
 
     def _done(self, future: Future[Any]) -> None:
         self._pending.discard(future)

@@ -6,7 +6,8 @@
 scale (standings.py), 4. Slack HTTP mode under load (slack_load.py), 5. idle memory of ``studybot run``
 (idle_memory.py), 6. exactly once under faults on Discord (exactly_once_discord.py), 7. group study, adaptive
 order against the shuffled cycle (group_study.py; a simulation, no database), 8. free-text grading against key
-points (grading.py; no database). The database benchmarks run on SQLite and PostgreSQL
+points (grading.py; no database), 9. exactly once under faults on Slack (exactly_once.py, PostgreSQL
+only). The database benchmarks run on SQLite and PostgreSQL
 (``STUDYBOT_BENCH_DATABASE_URL``, default ``postgresql+psycopg://postgres@127.0.0.1:5432/bench``, whose ``public``
 schema is wiped); each benchmark compares its figures with a baseline measured in the same run. A run of some
 benchmarks (``--only``) rewrites their sections of BENCHMARKS.md and keeps the others. ``--quick`` shrinks the
@@ -27,6 +28,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from benchmarks import (
+    exactly_once,
     exactly_once_discord,
     fanout,
     grading,
@@ -68,6 +70,7 @@ BENCHMARKS: dict[int, tuple[str, Runner]] = {
     6: (exactly_once_discord.TITLE, exactly_once_discord.run),
     7: ("Group study: adaptive order vs the shuffled cycle (simulation)", _no_workdir(group_study.run)),
     8: ("Free-text grading against key points", _no_workdir(grading.run)),
+    9: (exactly_once.TITLE, exactly_once.run),
 }
 
 

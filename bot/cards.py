@@ -7,6 +7,7 @@ from datetime import date
 from bot.content.loader import Deck
 from bot.content.schema import Question, QuestionText, QuizItem
 from bot.i18n import t
+from bot.markdown import literal
 from bot.messages import Button, Field, Kind, Message, Style
 from bot.services.standings import TeamStanding, UserStanding
 
@@ -135,7 +136,7 @@ def _medal(rank_index: int) -> str:
 
 def user_standing_lines(language: str, rows: list[UserStanding]) -> list[str]:
     return [
-        _medal(i) + t(language, "leaderboard.user_line", rank=i + 1, name=r.name,
+        _medal(i) + t(language, "leaderboard.user_line", rank=i + 1, name=literal(r.name),
                       points=t(language, "words.points", count=r.points))
         for i, r in enumerate(rows)
     ]
@@ -148,7 +149,7 @@ def team_standing_lines(language: str, rows: list[TeamStanding]) -> list[str]:
             language,
             "leaderboard.team_line",
             rank=i + 1,
-            name=r.name,
+            name=literal(r.name),
             score=t(language, "words.points", count=round(r.score, 1)),
             members=t(language, "words.members", count=r.members),
             total=t(language, "words.points", count=r.total),

@@ -20,11 +20,20 @@ from bot.events import ButtonPressed, CommandInvoked, Event, FormSubmitted, Reac
 from bot.i18n import t
 from bot.interactions import grade, quiz_me, reaction, reveal_button
 from bot.logcontext import log_context
+from bot.markdown import code_safe
 from bot.messages import Form, Kind, Message, Outcome, Reply
-from bot.ports import ChatPort, PlatformError
+from bot.ports import ChatPort
+from bot.ratelimit import MemberLimiter, seconds
 from bot.services.directory import find_channel, find_tenant
 
 log = logging.getLogger(__name__)
+
+#: Platforms without a command rate limit: the console is one person at their own terminal.
+UNLIMITED_PLATFORMS = frozenset({"console"})
+#: Platforms where every command must be answered (a Discord interaction left unanswered shows as failed).
+ANSWER_EVERY_REFUSAL = frozenset({"discord"})
+#: Error parameters that carry the member's own input (shown in a code span).
+USER_VALUES = frozenset({"value", "name", "extra"})
 
 ButtonHandler = Callable[..., Awaitable[Outcome]]
 BUTTONS: dict[str, tuple[ButtonHandler, int]] = {
@@ -45,6 +54,7 @@ class Core:
     def __init__(self, services: Services):
         self.services = services
         self.registry = build_registry()
+        self.limiter = MemberLimiter()
 
     async def handle(self, event: Event, port: ChatPort) -> Outcome:
         """Handle one inbound event and send its replies through ``port``. Never raises for a user's mistake or a
@@ -55,7 +65,9 @@ class Core:
         started = time.perf_counter()
         with log_context(platform=origin.platform, tenant=origin.tenant_id, channel=origin.channel_id,
                          event_id=origin.event_id):
-            outcome, result = await self._handle(event, port)
+            limited = isinstance(event, CommandInvoked) and origin.platform not in UNLIMITED_PLATFORMS
+            refused = self._rate_limited(event, port) if limited else None  # type: ignore[arg-type]
+            outcome, result = refused if refused is not None else await self._handle(event, port)
             name = event.name.strip().lstrip("/") if isinstance(event, CommandInvoked) else None
             if result == "duplicate":
                 metrics.dedupe_hits.labels(origin.platform).inc()
@@ -97,6 +109,19 @@ class Core:
                 self.services.metrics.database_errors.labels("handle").inc()
             log.exception("handler failed", extra={"event": type(event).__name__})
             return Outcome().add(Message(Kind.ERROR, body=f"⚠️ {ctx.t('error.internal')}"), private=True), "error"
+
+    def _rate_limited(self, event: CommandInvoked, port: ChatPort) -> tuple[Outcome, str] | None:
+        """A refusal when the member sends commands faster than the limit: a "slow down" reply the first time,
+        nothing after that until they are allowed again. Nothing is read or written for a refused command."""
+        origin = event.origin
+        verdict = self.limiter.check(origin.platform, origin.tenant_id, origin.channel_id, origin.user_id)
+        if verdict.allowed:
+            return None
+        if not verdict.tell and origin.platform not in ANSWER_EVERY_REFUSAL:
+            return Outcome(), "rate_limited"
+        ctx = Context(self.services, origin, port)
+        text = ctx.t("error.slow_down", seconds=seconds(verdict.retry_after))
+        return Outcome().add(Message(Kind.ERROR, body=text), private=True), "rate_limited"
 
     def _command_name(self, event: CommandInvoked) -> str | None:
         found = resolve(self.registry, event.name, event.text.split())
@@ -164,6 +189,8 @@ class Core:
 
     def error_message(self, ctx: Context, exc: UserError, command: Command | None) -> Message:
         params = {k: ctx.t(v[1]) if isinstance(v, tuple) and v[:1] == ("t",) else v for k, v in exc.params.items()}
+        for key in USER_VALUES.intersection(params):  # the member's own words, shown in a code span
+            params[key] = code_safe(str(params[key]))
         lines = [f"❌ {ctx.t(exc.key, **params)}"]
         if exc.hint:
             lines.append(ctx.t(exc.hint[0], **exc.hint[1]))
@@ -173,6 +200,7 @@ class Core:
         return Message(Kind.ERROR, body="\n".join(lines))
 
     async def _deliver(self, ctx: Context, event: Event, outcome: Outcome) -> None:
+        apologised = False
         for reply in outcome.replies:
             try:
                 if reply.attachment is not None:
@@ -183,9 +211,34 @@ class Core:
                     await ctx.port.edit(event.origin, event.message_id, reply.message)
                 else:
                     await ctx.port.reply(event.origin, reply.message, private=reply.private)
-            except PlatformError as exc:
+            except Exception as exc:  # a refusal, a timeout, a dropped connection: all are the platform failing
                 # What was decided is stored; the member can ask again (the Reveal button shows the answer again).
-                log.warning("reply failed", extra={"event_id": event.origin.event_id, "error": str(exc)})
+                self._reply_failed(ctx, event, exc)
+                if not apologised and reply.message.kind != Kind.ERROR:
+                    apologised = True
+                    await self._apologise(ctx, event)
+
+    def _reply_failed(self, ctx: Context, event: Event, exc: BaseException) -> None:
+        origin = event.origin
+        log.warning(
+            "reply failed",
+            extra={
+                "platform": origin.platform,
+                "tenant": origin.tenant_id,
+                "channel": origin.channel_id,
+                "event_id": origin.event_id,
+                "error": f"{type(exc).__name__}: {exc}"[:300],
+            },
+        )
+        self.services.metrics.reply_failures.labels(origin.platform).inc()
+
+    async def _apologise(self, ctx: Context, event: Event) -> None:
+        """One short private apology after a failed reply, where the platform still takes it."""
+        message = Message(Kind.ERROR, body=f"⚠️ {ctx.t('error.reply_failed')}")
+        try:
+            await ctx.port.reply(event.origin, message, private=True)
+        except Exception as exc:
+            self._reply_failed(ctx, event, exc)
 
 
 def _free_text(text: str, skip: int) -> str:

@@ -66,7 +66,7 @@ DEFAULT_CONCURRENCY = 20
 
 @dataclass(frozen=True)
 class PostResult:
-    status: str  # posted | already | failed | no_questions | unknown_channel | not_due | no_platform
+    status: str  # posted | already | failed | unknown | no_questions | unknown_channel | not_due | no_platform
     post: DailyPost | None = None
     error: str | None = None
     channel_id: int | None = None
@@ -151,6 +151,11 @@ def _record_failure(services: Services, post_id: int, channel_id: int, exc: Plat
             _count_permanent_failure(session, channel_id)
 
 
+def _record_unknown(services: Services, post_id: int, error: str) -> None:
+    with services.db.transaction() as session:
+        posting.mark_unknown(session, post_id, f"outcome unknown: {error}", services.clock.now())
+
+
 def _record_sent(services: Services, post_id: int, channel_id: int, message_id: str) -> DailyPost | None:
     with services.db.transaction() as session:
         post = posting.mark_sent(session, post_id, message_id, services.clock.now())
@@ -171,10 +176,25 @@ async def post_daily(
     if isinstance(ready, PostResult):
         return ready
     post, ref = ready.post, ready.ref
-    key = f"studybot-post-{post.id}"
+    key = post_key(post.id)  # type: ignore[arg-type]
     try:
-        message_id = await _recover(port, ref, key, ready.previous_claim) if ready.retaken else None
-        if message_id is not None:
+        found = await lookup(port, ref, key, lookup_since(ready.channel, question_day)) if ready.retaken else None
+        if found is not None and found.permanent is not None:
+            raise found.permanent  # the channel is gone or out of reach: a failure like a refused send, not posted
+        if found is not None and found.outcome == UNKNOWN:
+            # The platform could not say whether the earlier attempt went out: posting now could double it.
+            # The claim is leased again and a later tick or sweep asks again (within the question day).
+            log.warning(
+                "daily post outcome unknown: not posted, asked again later",
+                extra={"platform": ref.platform, "tenant": ref.tenant_id, "channel": ref.channel_id,
+                       "error": found.error},
+            )
+            await asyncio.to_thread(_record_unknown, services, post.id, found.error or "lookup failed")  # type: ignore[arg-type]
+            services.metrics.posts.labels(ref.platform, "unknown").inc()
+            return PostResult("unknown", post, found.error, channel_id=channel_id)
+        if found is not None and found.outcome == FOUND:
+            assert found.message_id is not None
+            message_id = found.message_id
             log.info("daily post found on the platform: recorded, not posted again", extra={"channel": ref.channel_id})
         else:
             message_id = await port.post(ref, ready.card, key=key)
@@ -203,14 +223,54 @@ async def post_daily(
     return PostResult("posted", sent, channel_id=channel_id)
 
 
-async def _recover(port: ChatPort, ref: ChannelRef, key: str, since: datetime) -> str | None:
-    """The id of a keyed post that already went out (sent, then the process died before recording it), if the
-    platform can tell; else None and the post is sent (again). A failed lookup raises ``PlatformError``: the
-    outcome is unknown, so the post is recorded failed and tried (looked up) again later, never posted blindly."""
+def post_key(post_id: int) -> str:
+    """The key a daily post carries on the platform (Slack message metadata, Discord nonce), to find it again."""
+    return f"studybot-post-{post_id}"
+
+
+#: How far before the question day's local midnight a lookup starts: a post may carry the platform's time of
+#: an earlier day (the bot's clock ahead of the platform's, or ``tick --at`` up to a day ahead).
+LOOKUP_MARGIN = timedelta(days=1)
+
+FOUND, NOT_FOUND, UNKNOWN = "found", "not found", "unknown"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What the platform said about a keyed post: ``found`` (with its id), ``not found``, or ``unknown``."""
+
+    outcome: str
+    message_id: str | None = None
+    error: str | None = None
+    permanent: PlatformError | None = None  # unknown because the channel is out of reach (removed, archived)
+
+
+def lookup_since(channel: Channel, question_day: date) -> datetime:
+    """Where a lookup for the question day's post starts: the local start of the day before it. Derived from the
+    question day alone, never from the bot's clock, so clock skew between bot and platform cannot hide a post."""
+    start = datetime.combine(question_day, datetime.min.time(), tzinfo=channel_schedule(channel).zone)
+    return start - LOOKUP_MARGIN
+
+
+async def lookup(port: ChatPort, ref: ChannelRef, key: str, since: datetime) -> Lookup:
+    """Ask the platform whether the post keyed ``key`` already went out (sent, then the process died before
+    recording it, or the send's answer was lost).
+
+    The port's ``find_post`` returns the message id (found), None (not found), or raises (the platform could not
+    tell: unknown). A port without ``find_post`` cannot have lost a post this way: not found."""
     finder = getattr(port, "find_post", None)
     if finder is None:
-        return None
-    return await finder(ref, key, since - timedelta(minutes=1))
+        return Lookup(NOT_FOUND)
+    try:
+        message_id = await finder(ref, key, since)
+    except PlatformError as exc:
+        return Lookup(UNKNOWN, error=str(exc), permanent=exc if exc.permanent else None)
+    except (TimeoutError, OSError) as exc:
+        return Lookup(UNKNOWN, error=str(exc) or type(exc).__name__)
+    except Exception as exc:  # any other failure of the lookup is no answer either, and never a reason to post
+        log.exception("post lookup failed", extra={"channel": ref.channel_id})
+        return Lookup(UNKNOWN, error=f"{type(exc).__name__}: {exc}")
+    return Lookup(FOUND, str(message_id)) if message_id is not None else Lookup(NOT_FOUND)
 
 
 def _count_permanent_failure(session: Session, channel_id: int) -> None:

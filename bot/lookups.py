@@ -7,6 +7,7 @@ from sqlmodel import select
 from bot.commands.context import Services
 from bot.events import Origin
 from bot.i18n import t
+from bot.markdown import literal
 from bot.messages import Field, Kind, Message
 from bot.rules.periods import ALL_TIME
 from bot.rules.timezones import matching_timezones
@@ -70,7 +71,7 @@ def overview(services: Services, origin: Origin, language: str | None = None) ->
     return Message(
         Kind.INFO,
         title=f"📚 {t(lang, 'home.title')}",
-        body=t(lang, "home.intro", name=user.display_name),
+        body=t(lang, "home.intro", name=literal(user.display_name)),
         fields=(
             Field(t(lang, "home.points"), t(lang, "home.points_value", week=points_week, all=points_all)),
             Field(t(lang, "home.team"), team.name if team else t(lang, "home.no_team")),

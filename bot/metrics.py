@@ -34,6 +34,10 @@ class Metrics:
                                        ["platform"], buckets=LAG_BUCKETS, registry=r)
         self.database_errors = Counter("studybot_database_errors", "Database operations that failed.",
                                        ["operation"], registry=r)
+        self.reply_failures = Counter("studybot_reply_failures", "Replies to members the platform did not take.",
+                                      ["platform"], registry=r)
+        self.dropped_events = Counter("studybot_dropped_events", "Inbound events dropped: the work queue was full.",
+                                      ["platform"], registry=r)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -37,7 +37,11 @@ class PlatformError(Exception):
 
 class FindsPosts(Protocol):
     """Optional: platforms that can tell whether a keyed post already went out (Slack message metadata). After a
-    crash between sending and recording a post, the retry asks first instead of posting twice."""
+    crash between sending and recording a post, the retry asks first instead of posting twice.
+
+    ``find_post`` returns the message id (found) or None (not found: nothing with ``key`` since ``since``), and
+    raises PlatformError when the platform cannot tell (unknown): the core then does not post, and asks again
+    later. ``since`` comes from the question day, never from the bot's clock (``bot.daily.lookup_since``)."""
 
     async def find_post(self, channel: ChannelRef, key: str, since: datetime) -> str | None: ...
 

@@ -1,6 +1,7 @@
 """Timetables as APScheduler jobs, rebuilt from the database, which is the truth.
 
-Each enabled channel gets a cron job at its local post time (and one at its end-of-day reveal time when set).
+Each enabled channel gets a job at its local post time (and one at its end-of-day reveal time when set),
+firing at the same slots the sweep computes (``SlotTrigger``).
 A sweep every minute catches up whatever is due and unposted (after downtime, a failed send, a time skipped by
 a DST change, a schedule changed on another replica) and re-syncs the jobs with the database. Exactly-once
 comes from the claims in the database, never from the scheduler: two replicas may both fire, one posts.
@@ -22,16 +23,16 @@ from datetime import datetime
 from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
 from sqlmodel import select
 
 from bot.commands.context import Services
 from bot.daily import DEFAULT_CONCURRENCY, post_daily, post_due, post_extras
 from bot.ports import ChatPort
 from bot.reminders import send_nudges
-from bot.rules.schedule import WEEKDAYS, parse_days
+from bot.rules.schedule import Schedule, parse_days, parse_time
 from bot.services.directory import channel_schedule
 from bot.storage.models import Channel, Tenant
+from scheduler.triggers import SlotTrigger
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +40,8 @@ JOB_DEFAULTS = {"misfire_grace_time": 900, "coalesce": True, "max_instances": 1}
 SWEEP_JOB = "sweep"
 
 
-def _cron(hhmm: str, days: str, timezone: str) -> CronTrigger:
-    hour, minute = hhmm.split(":")
-    day_of_week = ",".join(WEEKDAYS[d] for d in sorted(parse_days(days)))
-    return CronTrigger(hour=int(hour), minute=int(minute), day_of_week=day_of_week, timezone=timezone)
+def _cron(hhmm: str, days: str, timezone: str) -> SlotTrigger:
+    return SlotTrigger(Schedule(parse_time(hhmm), timezone, parse_days(days)))
 
 
 class Scheduler:

@@ -145,14 +145,15 @@ async def test_streak_for_self_and_others(harness: Harness) -> None:
 
 async def test_teams_create_join_move_leave_list(harness: Harness) -> None:
     assert "Team Night Owls created" in await harness.run('/team create "Night Owls"')
-    assert "A team called `night owls` exists already" in await harness.run(":as bob", "/team create 'night owls'")
+    assert "A team called `Night Owls` exists already" in await harness.run(":as bob", "/team create 'night owls'")
     assert "You joined Night Owls" in await harness.run("/team join night owls")
     assert "You are already in Night Owls" in await harness.run("/team join Night Owls")
     await harness.run(":as carol", "/team create Larks")
     assert "You left Night Owls and joined Larks" in await harness.run(":as bob", "/team join Larks")
     out = await harness.run("/team list")
     assert "Larks (2): bob, carol" in out and "Night Owls (1): alice" in out
-    assert "There is no team `Ghosts`. Teams: `Larks`, `Night Owls`" in await harness.run("/team join Ghosts")
+    assert "There is no team `Ghosts`, nor one with a similar name" in await harness.run("/team join Ghosts")
+    assert "There is no team `Lark`. Closest: `Larks`." in await harness.run("/team join Lark")
     assert "You left Larks" in await harness.run("/team leave")
     assert "Teams" in await harness.run("/team")  # bare /team lists
     assert "Larks (1): carol" in await harness.run("/studybot team list")

@@ -173,15 +173,16 @@ async def test_killed_between_send_and_record_is_found_not_posted_again(database
         await _finish(await _tick(env, now + timedelta(minutes=1)))
         assert len(daily_posts(fake)) == 1 and not fake.of("GET", f"/channels/{A_CHANNEL}/messages")
 
-        # past the lease: the lookup fails, so the outcome is unknown: nothing posted, recorded as failed
+        # past the lease: the lookup fails, so the outcome is unknown: nothing posted, the claim kept (with the
+        # reason) to be asked about again after a new lease
         fake.failing_lookups = 1
         await _finish(await _tick(env, now + CLAIM_LEASE + timedelta(minutes=1)), code=1)
         assert len(daily_posts(fake)) == 1 and len(fake.of("GET", f"/channels/{A_CHANNEL}/messages")) == 1
         row = _post_row(app)
-        assert row.status == "failed" and row.message_id is None and "Service Unavailable" in (row.last_error or "")
+        assert row.status == "claimed" and row.message_id is None and "Service Unavailable" in (row.last_error or "")
 
-        # the next attempt finds the post by its key among the channel's messages and records it
-        await _finish(await _tick(env, now + CLAIM_LEASE + timedelta(minutes=2)))
+        # the next attempt, after that lease, finds the post by its key among the channel's messages and records it
+        await _finish(await _tick(env, now + 2 * CLAIM_LEASE + timedelta(minutes=2)))
         assert len(daily_posts(fake)) == 1
         row = _post_row(app)
         assert row.status == "sent" and row.message_id == sent["id"]

@@ -13,6 +13,7 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 
+from bot.markdown import escapes, restore
 from bot.messages import Kind, Message
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -37,10 +38,11 @@ BORDER = {
 
 
 def plain_markdown(text: str) -> str:
-    """Markdown without its markers, for plain text output."""
+    """Markdown without its markers, for plain text output (escaped characters shown as typed)."""
+    text, escaped = escapes(text)
     text = _LINK.sub(r"\1 (\2)", text)
     text = _BOLD.sub(r"\1", text)
-    return _ITALIC.sub(r"\1", text)
+    return restore(_ITALIC.sub(r"\1", text), escaped)
 
 
 def shorten(text: str, limit: int | None) -> str:
@@ -51,7 +53,13 @@ def shorten(text: str, limit: int | None) -> str:
 
 
 def styled(text: str, style: str = "") -> Text:
-    """Markdown-ish ``text`` as rich Text, newlines kept: **bold**, *italic*/_italic_, `code`, [label](url)."""
+    """Markdown-ish ``text`` as rich Text, newlines kept: **bold**, *italic*/_italic_, `code`, [label](url).
+    Escaped characters (member-supplied text) are shown as typed, never as formatting."""
+    text, escaped = escapes(text)
+
+    def typed(part: str) -> str:
+        return restore(part, escaped)
+
     out = Text(style=style)
     for line_no, line in enumerate(text.split("\n")):
         if line_no:
@@ -60,17 +68,17 @@ def styled(text: str, style: str = "") -> Text:
             line = "• " + line[2:]
         pos = 0
         for match in _INLINE.finditer(line):
-            out.append(line[pos : match.start()])
+            out.append(typed(line[pos : match.start()]))
             if match.group("bold") is not None:
-                out.append_text(styled(match.group("bold"), "bold"))
+                out.append(typed(match.group("bold")), style="bold")
             elif match.group("code") is not None:
-                out.append(match.group("code"), style="bold cyan")
+                out.append(typed(match.group("code")), style="bold cyan")
             elif match.group("label") is not None:
-                out.append(match.group("label"), style=f"underline link {match.group('url')}")
+                out.append(typed(match.group("label")), style=f"underline link {typed(match.group('url'))}")
             else:
-                out.append(match.group("italic"), style="italic")
+                out.append(typed(match.group("italic")), style="italic")
             pos = match.end()
-        out.append(line[pos:])
+        out.append(typed(line[pos:]))
     return out
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.markdown import unescape
 from bot.messages import Button, Field, Kind, Message
 
 TITLE_LIMIT = 256
@@ -135,7 +136,7 @@ def embeds(message: Message, *, spoiler: bool = False) -> list[discord.Embed]:
     if title:
         out[0].title = title
     if context:
-        out[0].set_author(name=context)
+        out[0].set_author(name=unescape(context))
     for field in message.fields:
         for name, value, inline in _field_pieces(field, spoiler):
             last = out[-1]
@@ -145,7 +146,7 @@ def embeds(message: Message, *, spoiler: bool = False) -> list[discord.Embed]:
                 out.append(last)
             last.add_field(name=name, value=value, inline=inline)
     if message.footer:
-        footer = shorten(message.footer, FOOTER_LIMIT)
+        footer = shorten(unescape(message.footer), FOOTER_LIMIT)  # plain text on Discord: no escapes
         if _embed_size(out[-1]) + size(footer) > MESSAGE_TOTAL_LIMIT:
             out.append(discord.Embed(colour=colour))
         out[-1].set_footer(text=footer)
@@ -171,5 +172,5 @@ def render(message: Message, *, spoiler: bool = False) -> list[Part]:
 
 def thread_name(message: Message) -> str:
     """A thread's name (1 to 100 characters) from the message that opens it."""
-    text = (message.title or message.plain_text() or "📚").strip().splitlines()[0]
+    text = unescape(message.title or message.plain_text() or "📚").strip().splitlines()[0]
     return shorten(text, 100) or "📚"

@@ -196,7 +196,8 @@ def build_slack_bot(bot_app: App, settings: Settings) -> SlackBot:
             "(OAuth install into several workspaces)"
         )
     port = SlackPort(client_for, handlers, sessions)
-    workers = CoreWorkers(WORKER_LOOPS, name="slack-worker")
+    dropped = bot_app.services.metrics.dropped_events.labels("slack").inc
+    workers = CoreWorkers(WORKER_LOOPS, name="slack-worker", on_drop=dropped)
     register_listeners(bolt, bot_app, port, workers)
     return SlackBot(bolt, port, installation_store, workers, signing_secret)
 

@@ -39,6 +39,11 @@ PERMANENT_ERRORS = frozenset(
 )
 
 POST_EVENT_TYPE = "studybot_daily_post"
+#: conversations.history pages (of LOOKUP_PAGE_SIZE messages) searched for a keyed post before giving up as unknown.
+LOOKUP_PAGES = 10
+LOOKUP_PAGE_SIZE = 200
+#: Lookup errors that say nothing about the channel itself (the bot cannot read it, but may still post to it).
+LOOKUP_BLIND = frozenset({"not_in_channel", "missing_scope"})
 
 ClientFor = Callable[..., Awaitable[AsyncWebClient]]  # (team_id, enterprise_id=None) -> the installation's client
 
@@ -84,20 +89,35 @@ class SlackPort:
         return first_ts
 
     async def find_post(self, channel: ChannelRef, key: str, since: datetime) -> str | None:
-        """A message posted with ``key`` in its metadata since ``since`` (conversations.history), if any."""
+        """The ts of the message posted with ``key`` in its metadata since ``since`` (conversations.history, page
+        by page), or None when the channel's history since then has no such message. Raises PlatformError when
+        Slack cannot say (an error, or more history than ``LOOKUP_PAGES`` pages): the outcome is then unknown."""
         client = await self._client_for(channel.tenant_id)
-        try:
-            response = await client.conversations_history(
-                channel=channel.channel_id, oldest=f"{since.timestamp():.6f}", include_all_metadata=True, limit=200
-            )
-        except SlackApiError as exc:
-            raise platform_error(exc) from exc
-        for item in response.get("messages") or []:
-            metadata = item.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == POST_EVENT_TYPE and payload.get("key") == key:
-                return str(item["ts"])
-        return None
+        cursor: str | None = None
+        for _ in range(LOOKUP_PAGES):
+            try:
+                response = await client.conversations_history(
+                    channel=channel.channel_id,
+                    oldest=f"{since.timestamp():.6f}",
+                    include_all_metadata=True,
+                    limit=LOOKUP_PAGE_SIZE,
+                    cursor=cursor,
+                )
+            except SlackApiError as exc:
+                error = platform_error(exc)
+                # The bot may post where it cannot read (chat:write.public, not a member): the channel is fine,
+                # only this lookup is blind. Unknown, not a reason to switch the channel off.
+                error.permanent = error.permanent and exc.response.get("error") not in LOOKUP_BLIND
+                raise error from exc
+            for item in response.get("messages") or []:
+                metadata = item.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if metadata.get("event_type") == POST_EVENT_TYPE and payload.get("key") == key:
+                    return str(item["ts"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not response.get("has_more") or not cursor:
+                return None
+        raise PlatformError(f"slack: more than {LOOKUP_PAGES * LOOKUP_PAGE_SIZE} messages to search for {key}")
 
     async def reply(self, origin: Origin, message: Message, *, private: bool) -> None:
         handle: ReplyHandle = origin.reply_handle

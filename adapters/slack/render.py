@@ -10,6 +10,7 @@ import logging
 import re
 from typing import Any
 
+from bot.markdown import escapes, restore, unescape
 from bot.messages import Message, Style
 
 SECTION_LIMIT = 3000
@@ -42,7 +43,9 @@ def escape(text: str) -> str:
 
 
 def to_mrkdwn(markdown: str) -> str:
-    """Markdown as Slack mrkdwn: ``**b**`` -> ``*b*``, ``*i*`` -> ``_i_``, links -> ``<url|text>``, bullets -> •."""
+    """Markdown as Slack mrkdwn: ``**b**`` -> ``*b*``, ``*i*`` -> ``_i_``, links -> ``<url|text>``, bullets -> •.
+    Escaped characters (member-supplied text) stay inert: mrkdwn has no escapes, so zero-width spaces break them."""
+    markdown, escaped = escapes(markdown)
     text = escape(markdown)
     links: list[str] = []
 
@@ -55,7 +58,15 @@ def to_mrkdwn(markdown: str) -> str:
     text = _BULLET.sub(lambda m: f"{m.group(1)}• ", text)
     text = _ITALIC_STAR.sub(r"_\1_", text)
     text = _BOLD.sub(r"*\1*", text)
-    return re.sub("\x00(\\d+)\x00", lambda m: links[int(m.group(1))], text)
+    text = re.sub("\x00(\\d+)\x00", lambda m: links[int(m.group(1))], text)
+    return restore(text, escaped, _inert)
+
+
+def _inert(char: str) -> str:
+    """A character that mrkdwn would read as formatting (or ``://`` as a link), kept as text."""
+    if char in "*_~`":
+        return f"\u200b{char}\u200b"
+    return ":\u200b" if char == ":" else escape(char)
 
 
 def safe_cut(text: str, cut: int) -> int:
@@ -137,9 +148,9 @@ def blocks(message: Message) -> list[dict[str, Any]]:
         out.append(_context(message.context))
     if message.title and message.title.strip():
         if len(message.title) <= HEADER_LIMIT:
-            out.append({"type": "header", "text": _plain(message.title, HEADER_LIMIT)})
+            out.append({"type": "header", "text": _plain(unescape(message.title), HEADER_LIMIT)})
         else:
-            out.extend(_section(p) for p in split_text(f"*{escape(message.title)}*"))
+            out.extend(_section(p) for p in split_text(f"*{escape(unescape(message.title))}*"))
     if message.body:
         out.extend(_section(p) for p in split_text(to_mrkdwn(message.body)))
     texts = [(field, _field_text(field.name, field.value)) for field in message.fields]
@@ -163,14 +174,16 @@ def messages(message: Message) -> list[list[dict[str, Any]]]:
 
 
 def to_plain(markdown: str) -> str:
-    """Markdown as plain text with Slack's escaping: no ``**``, ``*``, backticks or link syntax left."""
+    """Markdown as plain text with Slack's escaping: no ``**``, ``*``, backticks or link syntax left; escaped
+    characters (member-supplied text) as typed."""
+    markdown, escaped = escapes(markdown)
     text = _LINK.sub(lambda m: m.group(1), markdown)
     text = _HEADING.sub(r"\1", text)
     text = _BULLET.sub(lambda m: f"{m.group(1)}• ", text)
     text = _BOLD.sub(r"\1", text)
     text = _ITALIC_STAR.sub(r"\1", text)
     text = _CODE.sub(r"\1", text)
-    return escape(" ".join(text.split()))
+    return escape(restore(" ".join(text.split()), escaped))
 
 
 def fallback_text(message: Message) -> str:

@@ -18,6 +18,7 @@ from bot.commands.errors import UserError
 from bot.commands.members import resolve_member
 from bot.i18n import t, words
 from bot.i18n.words import day_label
+from bot.markdown import literal
 from bot.messages import Attachment, Field, Kind, Message, Outcome
 from bot.rules.periods import ALL_TIME, local_day
 from bot.rules.streaks import restore, visible_current
@@ -150,7 +151,7 @@ async def stats(ctx: Context, args: Args) -> Outcome:
     png = render_heatmap(today, activity, name=user.display_name or user.external_id, language=lang)
     message = Message(
         Kind.STATUS,
-        title=t(lang, "stats.title", name=user.display_name),
+        title=t(lang, "stats.title", name=literal(user.display_name)),
         fields=(
             Field(t(lang, "stats.streak"), t(lang, "stats.streak_value", current=current, longest=longest)),
             Field(t(lang, "stats.points"), t(lang, "stats.points_value", week=week_points, all=all_points)),
@@ -214,7 +215,7 @@ async def restore_streak(ctx: Context, args: Args) -> Outcome:
         shown_before = visible_current(before, latest)
         if after == before:
             return Outcome().add(
-                Message(Kind.INFO, body=t(lang, "restore.nothing", name=user.display_name)), private=True
+                Message(Kind.INFO, body=t(lang, "restore.nothing", name=literal(user.display_name))), private=True
             )
         store_state(row, after, ctx.now)
         session.add(row)
@@ -232,7 +233,8 @@ async def restore_streak(ctx: Context, args: Args) -> Outcome:
     return Outcome().add(
         Message(
             Kind.SUCCESS,
-            body=f"🩹 {t(lang, 'restore.done', name=user.display_name, before=shown_before, after=after.current)}",
+            body="🩹 "
+            + t(lang, "restore.done", name=literal(user.display_name), before=shown_before, after=after.current),
         )
     )
 

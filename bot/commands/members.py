@@ -12,6 +12,7 @@ from bot.commands.args import Args
 from bot.commands.context import Context
 from bot.commands.errors import UserError
 from bot.i18n import t, words
+from bot.markdown import code_safe, literal
 from bot.messages import Field, Kind, Message, Outcome
 from bot.rules.periods import local_day
 from bot.services import standings, teams, vacations
@@ -65,7 +66,7 @@ async def streak(ctx: Context, args: Args) -> Outcome:
         fields.append(Field(t(lang, "vacation.field"), t(lang, "vacation.until", until=until)))
     message = Message(
         Kind.STREAK,
-        title=t(lang, "streak.title", name=user.display_name),
+        title=t(lang, "streak.title", name=literal(user.display_name)),
         fields=tuple(fields),
         body=t(lang, "streak.freeze_rule"),
         footer=t(lang, "streak.keep" if view.longest else "streak.none"),
@@ -113,20 +114,26 @@ def _team_name(raw: str) -> str:
 
 
 def _unknown_team(session: Session, tenant_id: int, value: str) -> UserError:
-    existing = [team.name for team, _ in teams.list_teams(session, tenant_id)]
-    if not existing:
+    """No such team: the closest few names (never the whole list, which can be long)."""
+    if not teams.team_count(session, tenant_id):
         return UserError("error.no_teams")
-    return UserError("error.unknown_team", value=value[:40], teams=", ".join(f"`{n}`" for n in existing))
+    near = teams.closest(session, tenant_id, value)
+    if not near:
+        return UserError("error.unknown_team_far", value=value[:40])
+    return UserError("error.unknown_team", value=value[:40], teams=", ".join(f"`{code_safe(n)}`" for n in near))
 
 
 async def team_create(ctx: Context, args: Args) -> Outcome:
     name = _team_name(args.rest())
     with ctx.transaction() as (session, actor):
         lang, tenant_id = actor.channel.language, actor.tenant.id or 0
-        if teams.find_team(session, tenant_id, name) is not None:
-            raise UserError("error.team_exists", name=name)
+        existing = teams.find_team(session, tenant_id, name)  # the same name, or one that looks the same
+        if existing is not None:
+            raise UserError("error.team_exists", name=existing.name)
+        if teams.team_count(session, tenant_id) >= teams.MAX_TEAMS:
+            raise UserError("error.too_many_teams", max=teams.MAX_TEAMS)
         teams.create(session, actor.user, name, ctx.now)
-    return Outcome().add(Message(Kind.SUCCESS, body=f"🛡️ {t(lang, 'team.created', name=name)}"))
+    return Outcome().add(Message(Kind.SUCCESS, body=f"🛡️ {t(lang, 'team.created', name=literal(name))}"))
 
 
 async def team_join(ctx: Context, args: Args) -> Outcome:
@@ -139,9 +146,11 @@ async def team_join(ctx: Context, args: Args) -> Outcome:
             raise _unknown_team(session, tenant_id, name)
         current = teams.team_of(session, actor.user)
         if current is not None and current.id == team.id:
-            return Outcome().add(Message(Kind.INFO, body=t(lang, "team.already", name=team.name)), private=True)
+            already = t(lang, "team.already", name=literal(team.name))
+            return Outcome().add(Message(Kind.INFO, body=already), private=True)
         old = teams.join(session, actor.user, team, ctx.now)
-    text = t(lang, "team.moved", old=old.name, name=team.name) if old else t(lang, "team.joined", name=team.name)
+    name = literal(team.name)
+    text = t(lang, "team.moved", old=literal(old.name), name=name) if old else t(lang, "team.joined", name=name)
     return Outcome().add(Message(Kind.SUCCESS, body=f"🤝 {text}"))
 
 
@@ -152,7 +161,7 @@ async def team_leave(ctx: Context, args: Args) -> Outcome:
         team = teams.leave(session, actor.user)
         if team is None:
             raise UserError("error.not_in_team")
-    return Outcome().add(Message(Kind.SUCCESS, body=t(lang, "team.left", name=team.name)))
+    return Outcome().add(Message(Kind.SUCCESS, body=t(lang, "team.left", name=literal(team.name))))
 
 
 async def team_list(ctx: Context, args: Args) -> Outcome:
@@ -164,9 +173,9 @@ async def team_list(ctx: Context, args: Args) -> Outcome:
         t(
             lang,
             "team.list.line",
-            name=team.name,
+            name=literal(team.name),
             count=len(members),
-            members=", ".join(m.display_name for m in members) or "–",
+            members=", ".join(literal(m.display_name) for m in members) or "–",
         )
         for team, members in rows
     ]

@@ -22,7 +22,7 @@ TEXTS: dict[str, str] = {
     "error.bad_leaderboard": "`{value}` is neither a leaderboard (users, teams) nor a period (week, month, all).",
     "error.bad_team_name": "A team name has 1 to {max} characters: letters, digits, spaces, - and _.",
     "error.team_exists": "A team called `{name}` exists already: join it with `/team join {name}`.",
-    "error.unknown_team": "There is no team `{value}`. Teams: {teams}.",
+    "error.unknown_team": "There is no team `{value}`. Closest: {teams}. All of them: `/team list`.",
     "error.no_teams": "There are no teams yet: create one with `/team create NAME`.",
     "error.not_in_team": "You are not in a team.",
     "error.unknown_user": "I don't know `{value}` in this workspace yet: they appear once they use the bot.",
@@ -416,4 +416,14 @@ TEXTS: dict[str, str] = {
     "heatmap.caption": "Actions per day",
     "heatmap.less": "Less",
     "heatmap.more": "More",
+    # floods and look-alike names
+    "error.unknown_team_far": "There is no team `{value}`, nor one with a similar name: see `/team list`.",
+    "error.too_many_teams": "This workspace has {max} teams, the most it can have: join one with `/team join NAME`.",
+    "error.slow_down": "🐢 Slow down a little: that was many commands in a short time. Try again in {seconds} s.",
+    "error.reply_failed": "I could not send my whole answer just now; what you did was saved. Ask again to see it.",
+    # Discord names and descriptions: answers in your own words
+    "discord.command.answer": "answer",
+    "discord.option.text": "text",
+    "discord.describe.answer": "Answer today's question in your own words; see which key points you covered.",
+    "discord.describe.answer.text": "Your answer, in Portuguese, English or both (up to 3,000 characters).",
 }

@@ -22,7 +22,7 @@ TEXTS: dict[str, str] = {
     "error.bad_leaderboard": "`{value}` não é um placar (users, teams) nem um período (week, month, all).",
     "error.bad_team_name": "Um nome de time tem de 1 a {max} caracteres: letras, dígitos, espaços, - e _.",
     "error.team_exists": "Já existe um time chamado `{name}`: entre nele com `/team join {name}`.",
-    "error.unknown_team": "Não existe o time `{value}`. Times: {teams}.",
+    "error.unknown_team": "Não existe o time `{value}`. Mais parecidos: {teams}. Todos: `/team list`.",
     "error.no_teams": "Ainda não há times: crie um com `/team create NOME`.",
     "error.not_in_team": "Você não está em nenhum time.",
     "error.unknown_user": "Ainda não conheço `{value}` neste workspace: a pessoa aparece quando usa o bot.",
@@ -422,4 +422,14 @@ TEXTS: dict[str, str] = {
     "heatmap.caption": "Ações por dia",
     "heatmap.less": "Menos",
     "heatmap.more": "Mais",
+    # floods and look-alike names
+    "error.unknown_team_far": "Não existe o time `{value}`, nem um com nome parecido: veja `/team list`.",
+    "error.too_many_teams": "Este workspace já tem {max} times, o máximo: entre em um com `/team join NOME`.",
+    "error.slow_down": "🐢 Mais devagar: foram muitos comandos em pouco tempo. Tente de novo em {seconds} s.",
+    "error.reply_failed": "Não consegui enviar toda a resposta agora; o que você fez foi salvo. Peça de novo para ver.",
+    # Discord names and descriptions: answers in your own words
+    "discord.command.answer": "responder",
+    "discord.option.text": "texto",
+    "discord.describe.answer": "Responda à pergunta do dia com suas palavras e veja que pontos-chave cobriu.",
+    "discord.describe.answer.text": "Sua resposta, em português, inglês ou ambos (até 3.000 caracteres).",
 }

@@ -92,11 +92,14 @@ class Schedule:
     def slot_on(self, day: date) -> datetime:
         """The UTC instant of the post on local date ``day``.
 
-        A time that does not exist that day (spring forward) resolves to the instant just after the gap;
-        a time that exists twice (fall back) is its first occurrence. Either way, one slot per day.
+        A time that does not exist that day (spring forward: 02:30 in Berlin) resolves to the first instant after
+        the gap (03:00); a time that exists twice (fall back) is its first occurrence. Either way, one slot per day.
         """
         local = datetime.combine(day, self.post_time, tzinfo=self.zone)  # fold=0: first occurrence
-        return local.astimezone(UTC)
+        slot = local.astimezone(UTC)
+        if slot.astimezone(self.zone).replace(tzinfo=None) == local.replace(tzinfo=None):
+            return slot
+        return _gap_end(self.zone, local.replace(fold=1).astimezone(UTC), slot)
 
     def is_question_day(self, day: date) -> bool:
         return day.weekday() in self.days
@@ -130,3 +133,17 @@ class Schedule:
                 out.append(day)
             day += timedelta(days=1)
         return out
+
+
+def _gap_end(zone: ZoneInfo, before: datetime, after: datetime) -> datetime:
+    """The instant a spring-forward gap ends, between ``before`` and ``after`` (whole seconds, the old offset at
+    the earlier one), found by bisection to the second: zoneinfo exposes no list of transitions."""
+    lo, hi = sorted((int(before.timestamp()), int(after.timestamp())))
+    new_offset = datetime.fromtimestamp(hi, zone).utcoffset()
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if datetime.fromtimestamp(mid, zone).utcoffset() == new_offset:
+            hi = mid
+        else:
+            lo = mid
+    return datetime.fromtimestamp(hi, UTC)

@@ -108,6 +108,9 @@ def _statements() -> dict[str, Any]:
         .where(posts.c.id == bindparam("post_id"))
         .values(status="failed", attempts=posts.c.attempts + 1, last_error=bindparam("error"))
         .returning(posts.c.id),
+        "mark_unknown": update(posts)
+        .where(posts.c.id == bindparam("post_id"), posts.c.status == "claimed")
+        .values(claimed_at=bindparam("lease_from"), last_error=bindparam("error")),
         "postgresql": pg_insert(posts).on_conflict_do_nothing().returning(*posts.c),
         "sqlite": sqlite_insert(posts).on_conflict_do_nothing().returning(*posts.c),
     }
@@ -222,3 +225,11 @@ def mark_failed(session: Session, post_id: int, error: str) -> None:
         session.connection().execute(_statements()["mark_failed"], {"post_id": post_id, "error": error[:300]}).first()
     )
     assert found is not None
+
+
+def mark_unknown(session: Session, post_id: int, error: str, now: datetime) -> None:
+    """The claim stays ours but unresolved: leased again from ``now``, so it is asked about again once the lease
+    runs out. No attempt is counted: asking cannot double a post, only posting can."""
+    session.connection().execute(
+        _statements()["mark_unknown"], {"post_id": post_id, "error": error[:300], "lease_from": now}
+    )

@@ -5,12 +5,17 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
+from bot.confusables import same_looking, skeleton
 from bot.services import totals
 from bot.storage.models import Team, TeamMember, User
 
 MAX_TEAM_NAME = 30
+#: Teams a workspace can have: bounds the team list, the leaderboard and the look-alike check.
+MAX_TEAMS = 200
+#: Names suggested for an unknown ``/team join`` name.
+SUGGESTIONS = 3
 _TEAM_NAME = re.compile(r"^[\w][\w \-]*$", re.UNICODE)
 
 
@@ -28,7 +33,32 @@ def name_key(name: str) -> str:
 
 
 def find_team(session: Session, tenant_id: int, name: str) -> Team | None:
-    return session.exec(select(Team).where(Team.tenant_id == tenant_id, Team.name_key == name_key(name))).first()
+    """The team called ``name`` (case aside), else the one team whose name looks the same (``Оwls`` for ``Owls``)."""
+    team = session.exec(select(Team).where(Team.tenant_id == tenant_id, Team.name_key == name_key(name))).first()
+    return team if team is not None else look_alike(session, tenant_id, name)
+
+
+def look_alike(session: Session, tenant_id: int, name: str) -> Team | None:
+    """A team whose name looks like ``name`` (same confusable skeleton, UTS #39): a workspace has at most
+    ``MAX_TEAMS``, so they are compared in Python."""
+    return next((team for team in _teams(session, tenant_id) if same_looking(team.name, name)), None)
+
+
+def team_count(session: Session, tenant_id: int) -> int:
+    return session.exec(select(func.count()).select_from(Team).where(Team.tenant_id == tenant_id)).one()
+
+
+def closest(session: Session, tenant_id: int, name: str, limit: int = SUGGESTIONS) -> list[str]:
+    """The few team names closest to ``name`` (fuzzy, on their skeletons), best first."""
+    from rapidfuzz import fuzz, process
+
+    names = [team.name for team in _teams(session, tenant_id)]
+    found = process.extract(name, names, scorer=fuzz.WRatio, processor=skeleton, limit=limit, score_cutoff=60)
+    return [match[0] for match in found]
+
+
+def _teams(session: Session, tenant_id: int) -> list[Team]:
+    return list(session.exec(select(Team).where(Team.tenant_id == tenant_id).order_by(Team.id)).all())
 
 
 def team_of(session: Session, user: User) -> Team | None:

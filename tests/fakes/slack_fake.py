@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -46,6 +48,15 @@ class FakeSlack:
     failing: dict[str, str] = field(default_factory=dict)  # method -> Slack error code to answer with
     failing_channels: dict[str, str] = field(default_factory=dict)  # channel -> error code for posts there
     limited_channels: dict[str, int] = field(default_factory=dict)  # channel -> how many 429s still to answer
+    clock: Callable[[], float] | None = None  # Slack's own clock for message ts (e.g. behind the bot's)
+    page_size: int | None = None  # conversations.history pages at most this many messages (cursor for the rest)
+    flaky: dict[str, float] = field(default_factory=dict)  # method -> chance of an internal_error, nothing done
+    lose_answer: float = 0.0  # chance chat.postMessage posts, then answers 500 (the answer is lost)
+    drop_responses: int = 0  # response_url posts whose connection is closed without an answer
+    hold_posts: bool = False  # chat.postMessage posts, then holds its answer until stop() (to kill the sender)
+    _release: asyncio.Event = field(default_factory=asyncio.Event)
+    injected: dict[str, int] = field(default_factory=dict)  # "<method> failed" / "answer lost" -> how many
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     port: int = 0
     _runner: web.AppRunner | None = None
@@ -91,6 +102,9 @@ class FakeSlack:
             )
         if method in self.failing:
             return web.json_response({"ok": False, "error": self.failing[method]})
+        if self.rng.random() < self.flaky.get(method, 0.0):
+            self.injected[f"{method} failed"] = self.injected.get(f"{method} failed", 0) + 1
+            return web.json_response({"ok": False, "error": "internal_error"}, status=500)
         channel = args.get("channel")
         if channel in self.limited_channels and self.limited_channels[channel] > 0:
             self.limited_channels[channel] -= 1
@@ -99,7 +113,13 @@ class FakeSlack:
             )
         if channel in self.failing_channels:
             return web.json_response({"ok": False, "error": self.failing_channels[channel]})
-        return web.json_response(self._answer(method, args, token))
+        answer = self._answer(method, args, token)
+        if method == "chat.postMessage" and self.hold_posts:
+            await self._release.wait()
+        if method == "chat.postMessage" and self.rng.random() < self.lose_answer:
+            self.injected["answer lost"] = self.injected.get("answer lost", 0) + 1
+            return web.json_response({"ok": False, "error": "internal_error"}, status=500)
+        return web.json_response(answer)
 
     def _answer(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         team = (token or "xoxb-T1").split("-")[1] if token and token.count("-") >= 1 else "T1"
@@ -115,7 +135,10 @@ class FakeSlack:
                 "is_enterprise_install": False,
             }
         if method == "chat.postMessage":
-            ts = f"{time.time():.6f}" if self.real_ts else f"1700000000.{next(self._ts):06d}"
+            if self.clock is not None:
+                ts = f"{self.clock() + next(self._ts) / 1e6:.6f}"
+            else:
+                ts = f"{time.time():.6f}" if self.real_ts else f"1700000000.{next(self._ts):06d}"
             metadata = args.get("metadata")
             if isinstance(metadata, str):
                 metadata = json.loads(metadata)
@@ -125,8 +148,12 @@ class FakeSlack:
             return {"ok": True, "channel": args.get("channel"), "ts": ts, "message": {"text": args.get("text")}}
         if method == "conversations.history":
             oldest = 0.0 if self.ignore_oldest else float(args.get("oldest") or 0)
-            found = [m for m in self.history.get(args.get("channel"), []) if float(m["ts"]) >= oldest]
-            return {"ok": True, "messages": list(reversed(found)), "has_more": False}
+            found = list(reversed([m for m in self.history.get(args.get("channel"), []) if float(m["ts"]) >= oldest]))
+            start = int(args.get("cursor") or 0)
+            size = self.page_size or len(found) or 1
+            page, more = found[start : start + size], start + size < len(found)
+            meta = {"next_cursor": str(start + size) if more else ""}
+            return {"ok": True, "messages": page, "has_more": more, "response_metadata": meta}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000001.{next(self._ts):06d}"}
         if method == "chat.update":
@@ -195,6 +222,12 @@ class FakeSlack:
         return web.Response(text="OK - 1")
 
     async def _respond(self, request: web.Request) -> web.Response:
+        if self.drop_responses > 0:  # the connection dies before an answer: the client sees a disconnect
+            self.drop_responses -= 1
+            await request.read()
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response(status=500)
         self.responses.append((request.match_info["key"], await request.json()))
         return web.Response(text="ok")
 
@@ -209,6 +242,7 @@ class FakeSlack:
         return self
 
     async def stop(self) -> None:
+        self._release.set()
         for ws in self.sockets:
             await ws.close()
         if self._runner is not None:
