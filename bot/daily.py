@@ -15,11 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import bindparam, or_, update
 from sqlalchemy import select as core_select
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.cards import question_card, team_standing_lines, user_standing_lines
 from bot.commands.context import Services
@@ -31,6 +31,7 @@ from bot.rules.schedule import WEEKDAYS, Schedule, parse_time
 from bot.services import posting, standings
 from bot.services.directory import channel_schedule
 from bot.storage.db import insert_ignore
+from bot.storage.ids import id_of
 from bot.storage.models import Channel, DailyPost, ScheduledPost, Tenant
 
 log = logging.getLogger(__name__)
@@ -64,9 +65,12 @@ FAILURES_BEFORE_OFF = 3
 DEFAULT_CONCURRENCY = 20
 
 
+PostStatus = Literal["posted", "already", "failed", "no_questions", "unknown_channel", "not_due", "no_platform"]
+
+
 @dataclass(frozen=True)
 class PostResult:
-    status: str  # posted | already | failed | no_questions | unknown_channel | not_due | no_platform
+    status: PostStatus
     post: DailyPost | None = None
     error: str | None = None
     channel_id: int | None = None
@@ -136,8 +140,8 @@ def _prepare(services: Services, channel_id: int, question_day: date, now: datet
             question,
             side,
             channel.language,
-            post.id,
-            post.seq,  # type: ignore[arg-type]
+            id_of(post),
+            post.seq,
             question_day,
             channel.reveal_emoji,
         )
@@ -240,7 +244,7 @@ def due_posts(services: Services, now: datetime, platform: str | None = None) ->
     with services.db.transaction() as session:
         stmt = (
             select(Channel, Tenant.platform)
-            .join(Tenant, Tenant.id == Channel.tenant_id)
+            .join(Tenant, col(Tenant.id) == Channel.tenant_id)
             .where(
                 Channel.enabled == True  # noqa: E712
             )
@@ -251,23 +255,23 @@ def due_posts(services: Services, now: datetime, platform: str | None = None) ->
         for channel, channel_platform in session.exec(stmt).all():
             day = channel_schedule(channel).due_today(now)
             if day is not None:
-                candidates.append(Due(channel.id or 0, channel_platform, day))
+                candidates.append(Due(id_of(channel), channel_platform, day))
         if not candidates:
             return []
         done: set[tuple[int, date]] = set()
         stale = now - CLAIM_LEASE
         ids = [c.channel_id for c in candidates]
         for start in range(0, len(ids), 500):
-            rows = session.exec(
-                select(
-                    DailyPost.channel_id,
-                    DailyPost.question_day,
-                    DailyPost.status,
-                    DailyPost.claimed_at,
-                    DailyPost.attempts,
+            rows = session.connection().execute(
+                core_select(
+                    col(DailyPost.channel_id),
+                    col(DailyPost.question_day),
+                    col(DailyPost.status),
+                    col(DailyPost.claimed_at),
+                    col(DailyPost.attempts),
                 ).where(
-                    DailyPost.channel_id.in_(ids[start : start + 500]),  # type: ignore[attr-defined]
-                    DailyPost.question_day >= min(c.question_day for c in candidates),
+                    col(DailyPost.channel_id).in_(ids[start : start + 500]),
+                    col(DailyPost.question_day) >= min(c.question_day for c in candidates),
                 )
             ).all()
             for channel_id, day, status, claimed_at, attempts in rows:
@@ -316,7 +320,7 @@ async def post_extras(
 ) -> None:
     """Weekly leaderboards and end-of-day reveals due at ``now`` (same-day catch-up, never a day late)."""
     with services.db.transaction() as session:
-        stmt = select(Channel, Tenant).join(Tenant, Tenant.id == Channel.tenant_id).where(Channel.enabled == True)  # noqa: E712
+        stmt = select(Channel, Tenant).join(Tenant, col(Tenant.id) == Channel.tenant_id).where(Channel.enabled == True)  # noqa: E712
         if platform:
             stmt = stmt.where(Tenant.platform == platform)
         if channel_id is not None:
@@ -330,14 +334,14 @@ async def post_extras(
         today = schedule.local_date(now)
         try:
             if channel.weekly_day != "off" and today.weekday() == WEEKDAYS.index(channel.weekly_day):
-                daily = _sent_post(services, channel.id or 0, today)
+                daily = _sent_post(services, id_of(channel), today)
                 slot = schedule.slot_on(today)
                 if (daily is not None or not schedule.is_question_day(today)) and now >= slot:
                     await _post_weekly(services, port, channel, tenant, today, now)
                     await _post_recap(services, port, channel, tenant, today, now)
             if channel.eod_time:
                 at = Schedule(parse_time(channel.eod_time), schedule.timezone, schedule.days).slot_on(today)
-                daily = _sent_post(services, channel.id or 0, today)
+                daily = _sent_post(services, id_of(channel), today)
                 if daily is not None and now >= at:
                     await _post_eod(services, port, channel, tenant, daily, now)
         except PlatformError as exc:
@@ -395,8 +399,8 @@ def weekly_leaderboard(services: Services, channel: Channel, tenant: Tenant, tod
     lang = channel.language
     last_week = week_key(today - timedelta(days=7))
     with services.db.transaction() as session:
-        users = standings.user_leaderboard(session, tenant.id or 0, last_week)
-        teams = standings.team_leaderboard(session, tenant.id or 0, last_week)
+        users = standings.user_leaderboard(session, id_of(tenant), last_week)
+        teams = standings.team_leaderboard(session, id_of(tenant), last_week)
     lines, team_lines = user_standing_lines(lang, users), team_standing_lines(lang, teams)
     body = "\n".join(lines) or t(lang, "leaderboard.empty")
     if team_lines:
@@ -419,7 +423,7 @@ async def _post_recap(
     with services.db.transaction() as session:
         rows = [
             r
-            for r in question_insights(session, tenant.id or 0, channel.id, since)
+            for r in question_insights(session, id_of(tenant), channel.id, since)
             if r["answers"] or sum(r["grades"].values())
         ][:RECAP_SIZE]
     if not rows:

@@ -10,6 +10,7 @@ from bot.i18n import t
 from bot.messages import Kind, Message, Outcome
 from bot.services import engagement, quizzes
 from bot.services.reactions import MemberFacts, reaction_target
+from bot.storage.ids import id_of, present
 from bot.storage.models import DailyPost
 
 
@@ -26,7 +27,7 @@ async def reaction(ctx: Context, message_id: str, emoji: str) -> Outcome:
         member = target.known_member(ctx.origin)
         if member is None:  # first contact, or a new name: create and rename the long way
             actor = ctx.enter(session)
-            member = MemberFacts(actor.user.id or 0, actor.tenant.id or 0)
+            member = MemberFacts(id_of(actor.user), id_of(actor.tenant))
         else:
             ctx.record_event(session)
         found = ctx.services.catalog.text(post.deck_id, post.question_id, target.language)
@@ -52,7 +53,7 @@ async def reveal_button(ctx: Context, post_id: str) -> Outcome:
         if found is None:
             raise UserError("error.not_a_daily_post")
         first = engagement.reveal(session, post, actor.user, "button", ctx.now)
-        card = reveal_card(found[1], actor.channel.language, post.id or 0, again=not first)
+        card = reveal_card(found[1], actor.channel.language, id_of(post), again=not first)
     if first:
         _count_reveal(ctx, "button")
     return Outcome().add(card, private=True)
@@ -71,7 +72,7 @@ async def grade(ctx: Context, post_id: str, value: str) -> Outcome:
             raise UserError("error.stale_button")
         lang = actor.channel.language
         found = ctx.services.catalog.text(post.deck_id, post.question_id, lang)
-        first = engagement.self_grade(session, post, actor.user, value, ctx.now)
+        first = engagement.self_grade(session, post, actor.user, engagement.Grade(value), ctx.now)
     note = t(lang, f"grade.saved.{value}") if first else t(lang, "grade.already")
     if found is None:
         return Outcome().add(Message(Kind.INFO, body=note), private=True)
@@ -95,10 +96,9 @@ async def quiz_me(ctx: Context, post_id: str) -> Outcome:
         if not items:
             raise UserError("error.no_quiz_items")
         row = quizzes.start(session, channel, actor.user, deck, channel.language, items, ctx.now)
-        found = quizzes.item_at(ctx.services.catalog, row, 0)
-        assert found is not None
+        found = present(quizzes.item_at(ctx.services.catalog, row, 0), "the first quiz item")
         _, item, category = found
         card = quiz_card(
-            item, channel.language, deck.category_label(category, channel.language), row.id or 0, 0, len(items)
+            item, channel.language, deck.category_label(category, channel.language), id_of(row), 0, len(items)
         )
     return Outcome().add(card, private=True)

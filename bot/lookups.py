@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.commands.context import Services
 from bot.events import Origin
@@ -12,6 +12,7 @@ from bot.rules.periods import ALL_TIME
 from bot.rules.timezones import matching_timezones
 from bot.services import standings, teams, totals
 from bot.services.directory import find_channel, find_tenant, find_user
+from bot.storage.ids import id_of
 from bot.storage.models import Channel, Streak
 
 AUTOCOMPLETE_LIMIT = 25
@@ -52,17 +53,17 @@ def overview(services: Services, origin: Origin, language: str | None = None) ->
         if tenant is None or user is None:
             return Message(Kind.INFO, title=f"📚 {t(lang, 'home.title')}", body=t(lang, "home.new"))
         week = standings.period_key_at("week", services.clock.now(), services.defaults.timezone)
-        points = totals.member_points(session, tenant.id, user.id or 0, (week, ALL_TIME))
+        points = totals.member_points(session, id_of(tenant), id_of(user), (week, ALL_TIME))
         points_all, points_week = points[ALL_TIME], points[week]
         team = teams.team_of(session, user)
         rows = session.exec(
             select(Channel, Streak)
-            .join(Streak, Streak.channel_id == Channel.id)
+            .join(Streak, col(Streak.channel_id) == Channel.id)
             .where(Streak.tenant_id == tenant.id, Streak.user_id == user.id)
         ).all()
         channel_lines = []
         for channel, _streak in rows:
-            current, longest = standings.streak_of(session, channel.id or 0, user)
+            current, longest = standings.streak_of(session, id_of(channel), user)
             channel_lines.append(
                 t(lang, "home.channel_line", channel=channel.name or channel.external_id, current=current,
                   longest=longest)

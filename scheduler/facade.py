@@ -23,7 +23,7 @@ from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.commands.context import Services
 from bot.daily import DEFAULT_CONCURRENCY, post_daily, post_due, post_extras
@@ -108,7 +108,7 @@ class Scheduler:
         with self.services.db.transaction() as session:
             rows = session.exec(
                 select(Channel, Tenant.platform)
-                .join(Tenant, Tenant.id == Channel.tenant_id)
+                .join(Tenant, col(Tenant.id) == Channel.tenant_id)
                 .where(
                     Channel.enabled == True  # noqa: E712
                 )

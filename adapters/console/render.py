@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.text import Text
@@ -77,7 +77,7 @@ def print_message(
         for line in as_plain(message, private=private, body_limit=body_limit).splitlines():
             console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
         return
-    parts: list[object] = []
+    parts: list[RenderableType] = []
     if message.context:
         parts.append(Text(plain_markdown(message.context), style="dim"))
     if message.body:

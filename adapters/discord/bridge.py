@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any
 
@@ -39,7 +40,7 @@ DEFER_AFTER = 2.0  # seconds: Discord drops an interaction not answered within 3
 
 
 def interaction_context(interaction: discord.Interaction[Any]) -> dict[str, object]:
-    data = interaction.data or {}
+    data: Mapping[str, Any] = interaction.data or {}
     return {
         "interaction": interaction.id,
         "guild": interaction.guild_id,

@@ -13,6 +13,7 @@ from bot.messages import Field, Kind, Message, Outcome
 from bot.rules.schedule import WEEKDAYS, format_days, parse_days
 from bot.services.directory import channel_schedule
 from bot.services.posting import latest_seq
+from bot.storage.ids import id_of
 from bot.storage.models import Channel
 
 
@@ -46,7 +47,7 @@ def _update_channel(ctx: Context, *, reschedule: bool, **fields: object) -> Chan
         channel.updated_at = ctx.now
         session.add(channel)
     if reschedule:
-        ctx.services.schedule_changed(channel.id or 0)
+        ctx.services.schedule_changed(id_of(channel))
     return channel
 
 
@@ -76,7 +77,7 @@ async def status(ctx: Context, args: Args) -> Outcome:
             Field(t(lang, "status.state"), t(lang, "status.on" if channel.enabled else "status.off")),
             Field(t(lang, "status.weekly"), channel.weekly_day),
             Field(t(lang, "status.eod"), channel.eod_time or t(lang, "status.off")),
-            Field(t(lang, "status.posted"), str(latest_seq(session, channel.id or 0) or 0)),
+            Field(t(lang, "status.posted"), str(latest_seq(session, id_of(channel)) or 0)),
         ]
         if channel.enabled:
             fields.append(Field(t(lang, "status.next"), next_post_label(lang, channel, ctx.now)))

@@ -12,7 +12,8 @@ def help_message(language: str, emoji: str = "👀") -> Message:
     from bot.commands.registry import build_registry
 
     registry = build_registry()
-    member_lines, admin_lines = [], []
+    member_lines: list[str] = []
+    admin_lines: list[str] = []
     for command in registry.values():
         if command.handler is None or command.path == ("studybot",):
             continue

@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.cards import quiz_card
 from bot.commands import parsing
@@ -25,6 +25,7 @@ from bot.services.engagement import state_of, store_state, streak_row
 from bot.services.insights import question_insights
 from bot.services.posting import latest_seq
 from bot.storage.db import insert_ignore
+from bot.storage.ids import id_of, present
 from bot.storage.models import (
     Participation,
     QuizAttempt,
@@ -56,10 +57,9 @@ async def review(ctx: Context, args: Args) -> Outcome:
         if not items:
             raise UserError("error.no_quiz_items")
         quiz = quizzes.start(session, channel, actor.user, deck, lang, items, ctx.now)
-        found = quizzes.item_at(ctx.services.catalog, quiz, 0)
-        assert found is not None
+        found = present(quizzes.item_at(ctx.services.catalog, quiz, 0), "the first quiz item")
         _, item, category = found
-        card = quiz_card(item, lang, deck.category_label(category, lang), quiz.id or 0, 0, len(items))
+        card = quiz_card(item, lang, deck.category_label(category, lang), id_of(quiz), 0, len(items))
     return (
         Outcome()
         .add(Message(Kind.INFO, body=f"🗂️ {t(lang, 'review.starting', count=len(due))}"), private=True)
@@ -72,9 +72,9 @@ async def stats(ctx: Context, args: Args) -> Outcome:
 
     who = args.rest()
     with ctx.transaction() as (session, actor):
-        channel, lang, tenant_id = actor.channel, actor.channel.language, actor.tenant.id or 0
+        channel, lang, tenant_id = actor.channel, actor.channel.language, id_of(actor.tenant)
         user = resolve_member(session, tenant_id, who) if who else actor.user
-        current, longest = standings.streak_of(session, channel.id or 0, user)
+        current, longest = standings.streak_of(session, id_of(channel), user)
         week = standings.period_key_at("week", ctx.now, channel.timezone)
         attempts = session.exec(
             select(QuizAttempt.question_id, QuizAttempt.correct).where(
@@ -98,19 +98,19 @@ async def stats(ctx: Context, args: Args) -> Outcome:
             )
             for c, v in sorted(by_category.items())
         ) or t(lang, "stats.no_quiz")
-        due = reviews.due_count(session, user.id or 0, ctx.now)
+        due = reviews.due_count(session, id_of(user), ctx.now)
         today = local_day(ctx.now, channel.timezone)
         first_day = today - timedelta(weeks=12)
         days = session.exec(
-            select(Participation.question_day, func.count())
+            select(col(Participation.question_day), func.count())
             .where(
                 Participation.tenant_id == tenant_id,
                 Participation.user_id == user.id,
                 Participation.question_day > first_day,
             )
-            .group_by(Participation.question_day)
+            .group_by(col(Participation.question_day))
         ).all()
-        points = totals.member_points(session, tenant_id, user.id or 0, (week, ALL_TIME))
+        points = totals.member_points(session, tenant_id, id_of(user), (week, ALL_TIME))
         week_points, all_points = points[week], points[ALL_TIME]
     png = render_heatmap(today, {day: count for day, count in days})
     message = Message(
@@ -167,9 +167,9 @@ async def restore_streak(ctx: Context, args: Args) -> Outcome:
         args.required("arg.user")
     with ctx.transaction() as (session, actor):
         lang = actor.channel.language
-        user = resolve_member(session, actor.tenant.id or 0, who)
-        row = streak_row(session, actor.channel.id or 0, user, ctx.now)
-        latest = latest_seq(session, actor.channel.id or 0)
+        user = resolve_member(session, id_of(actor.tenant), who)
+        row = streak_row(session, id_of(actor.channel), user, ctx.now)
+        latest = latest_seq(session, id_of(actor.channel))
         before = state_of(row)
         after = restore(before, latest)
         shown_before = visible_current(before, latest)
@@ -181,12 +181,12 @@ async def restore_streak(ctx: Context, args: Args) -> Outcome:
         session.add(row)
         session.add(
             StreakRestore(
-                tenant_id=actor.tenant.id,
-                channel_id=actor.channel.id,
-                user_id=user.id,  # type: ignore[arg-type]
-                restored_by=actor.user.id,
+                tenant_id=id_of(actor.tenant),
+                channel_id=id_of(actor.channel),
+                user_id=id_of(user),
+                restored_by=id_of(actor.user),
                 before=shown_before,
-                after=after.current,  # type: ignore[arg-type]
+                after=after.current,
                 created_at=ctx.now,
             )
         )
@@ -202,7 +202,7 @@ async def insights(ctx: Context, args: Args) -> Outcome:
     args.done()
     with ctx.transaction() as (session, actor):
         lang, channel = actor.channel.language, actor.channel
-        rows = question_insights(session, actor.tenant.id or 0, channel.id)
+        rows = question_insights(session, id_of(actor.tenant), channel.id)
     lines = []
     for row in rows[:INSIGHT_LINES]:
         found = ctx.services.catalog.text(channel.deck_id, row["question_id"], lang)

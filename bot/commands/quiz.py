@@ -9,6 +9,7 @@ from bot.commands.context import Context
 from bot.commands.errors import UserError
 from bot.messages import Outcome
 from bot.services import quizzes, reviews
+from bot.storage.ids import id_of, present
 from bot.storage.models import QuizSession
 
 
@@ -43,11 +44,10 @@ async def quiz(ctx: Context, args: Args) -> Outcome:
         if not items:
             raise UserError("error.no_quiz_items")
         session_row = quizzes.start(session, channel, actor.user, deck, channel.language, items, ctx.now)
-        first = quizzes.item_at(ctx.services.catalog, session_row, 0)
-        assert first is not None
+        first = present(quizzes.item_at(ctx.services.catalog, session_row, 0), "the first quiz item")
         _, item, category = first
         card = quiz_card(
-            item, channel.language, deck.category_label(category, channel.language), session_row.id or 0, 0, len(items)
+            item, channel.language, deck.category_label(category, channel.language), id_of(session_row), 0, len(items)
         )
     return Outcome().add(card, private=True)
 
@@ -75,7 +75,7 @@ async def answer(ctx: Context, quiz_id: str, position: str, option: str) -> Outc
         deck = ctx.services.catalog.get(row.deck_id)
         label = deck.category_label(category, row.language) if deck else category
         card = graded_card(
-            item, row.language, label, row.id or 0, pos, len(quizzes.items_of(row)), graded.chosen, graded.points
+            item, row.language, label, id_of(row), pos, len(quizzes.items_of(row)), graded.chosen, graded.points
         )
     if graded.first_answer:
         ctx.services.metrics.quiz_answers.labels(ctx.origin.platform, "correct" if graded.correct else "wrong").inc()
@@ -94,7 +94,7 @@ async def next_item(ctx: Context, quiz_id: str, position: str) -> Outcome:
         _, item, category = found
         deck = ctx.services.catalog.get(row.deck_id)
         label = deck.category_label(category, row.language) if deck else category
-        card = quiz_card(item, row.language, label, row.id or 0, pos, len(quizzes.items_of(row)))
+        card = quiz_card(item, row.language, label, id_of(row), pos, len(quizzes.items_of(row)))
     return Outcome().add(card, private=True, edit=True)
 
 

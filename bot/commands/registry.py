@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.commands import channel_admin, learning, members, posting, quiz
 from bot.commands.args import Args
@@ -13,12 +14,17 @@ from bot.messages import Outcome
 Handler = Callable[[Context, Args], Awaitable[Outcome]]
 
 
+ParamKind = Literal[
+    "text", "integer", "time", "timezone", "category", "team", "user", "choice", "emoji", "deck", "language"
+]
+
+
 @dataclass(frozen=True)
 class Param:
     """A typed argument, for platforms with typed options (Discord) and for help texts."""
 
     name: str
-    kind: str  # text | integer | time | timezone | category | team | user | choice | emoji | deck | language
+    kind: ParamKind
     required: bool = False
     choices: tuple[str, ...] = ()
 

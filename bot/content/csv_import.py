@@ -8,6 +8,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -144,7 +145,7 @@ def import_csv(path: Path, deck_dir: Path) -> int:
             shutil.copytree(deck_dir, staged)
         (staged / QUESTIONS_DIR).mkdir(parents=True, exist_ok=True)
         deck_file = staged / DECK_FILE
-        info = (
+        info: dict[str, Any] = (
             yaml.safe_load(deck_file.read_text(encoding="utf-8"))
             if deck_file.exists()
             else {

@@ -11,6 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.content.schema import DeckInfo, Question, QuestionText
+from bot.storage.ids import present
 
 DECK_FILE = "deck.yaml"
 QUESTIONS_DIR = "questions"
@@ -72,8 +73,7 @@ class Catalog:
         question = deck.questions.get(question_id) if deck else None
         if question is None:
             return None
-        side = question.text(language) or question.text(question.languages[0])
-        assert side is not None
+        side = present(question.text(language) or question.text(question.languages[0]), f"text of {question_id}")
         return question, side
 
 

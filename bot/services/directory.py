@@ -8,11 +8,12 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.events import Origin
 from bot.rules.schedule import Schedule, parse_days, parse_time
 from bot.storage.db import insert_ignore
+from bot.storage.ids import id_of, present
 from bot.storage.models import Channel, Tenant, User
 
 
@@ -49,7 +50,7 @@ def find_user(session: Session, tenant_id: int, external_id: str) -> User | None
 def ensure_tenant(session: Session, platform: str, external_id: str, name: str, now: datetime) -> Tenant:
     insert_ignore(session, Tenant, platform=platform, external_id=external_id, name=name, created_at=now)
     tenant = find_tenant(session, platform, external_id)
-    assert tenant is not None
+    tenant = present(tenant, "the tenant just ensured")
     if name and tenant.name != name:
         tenant.name = name
         session.add(tenant)
@@ -59,11 +60,11 @@ def ensure_tenant(session: Session, platform: str, external_id: str, name: str, 
 def ensure_channel(
     session: Session, tenant: Tenant, external_id: str, name: str, defaults: ChannelDefaults, now: datetime
 ) -> Channel:
-    assert tenant.id is not None
+    tenant_id = id_of(tenant)
     insert_ignore(
         session,
         Channel,
-        tenant_id=tenant.id,
+        tenant_id=tenant_id,
         external_id=external_id,
         name=name,
         deck_id=defaults.deck_id,
@@ -77,8 +78,8 @@ def ensure_channel(
         created_at=now,
         updated_at=now,
     )
-    channel = find_channel(session, tenant.id, external_id)
-    assert channel is not None
+    channel = find_channel(session, tenant_id, external_id)
+    channel = present(channel, "the channel just ensured")
     if name and channel.name != name:
         channel.name = name
         session.add(channel)
@@ -86,12 +87,12 @@ def ensure_channel(
 
 
 def ensure_user(session: Session, tenant: Tenant, external_id: str, name: str, now: datetime) -> User:
-    assert tenant.id is not None
+    tenant_id = id_of(tenant)
     insert_ignore(
-        session, User, tenant_id=tenant.id, external_id=external_id, display_name=name or external_id, created_at=now
+        session, User, tenant_id=tenant_id, external_id=external_id, display_name=name or external_id, created_at=now
     )
-    user = find_user(session, tenant.id, external_id)
-    assert user is not None
+    user = find_user(session, tenant_id, external_id)
+    user = present(user, "the member just ensured")
     if name and user.display_name != name:
         user.display_name = name
         session.add(user)
@@ -128,8 +129,8 @@ def _actor_query() -> Any:
     # One statement, built once: the event's tenant, its channel and its member, whichever exist.
     return (
         select(Tenant, Channel, User)
-        .outerjoin(Channel, (Channel.tenant_id == Tenant.id) & (Channel.external_id == bindparam("channel")))
-        .outerjoin(User, (User.tenant_id == Tenant.id) & (User.external_id == bindparam("user")))
+        .outerjoin(Channel, (col(Channel.tenant_id) == Tenant.id) & (col(Channel.external_id) == bindparam("channel")))
+        .outerjoin(User, (col(User.tenant_id) == Tenant.id) & (col(User.external_id) == bindparam("user")))
         .where(Tenant.platform == bindparam("platform"), Tenant.external_id == bindparam("tenant"))
     )
 
@@ -142,7 +143,7 @@ def find_actor(session: Session, origin: Origin) -> Found:
         "channel": origin.channel_id,
         "user": origin.user_id,
     }
-    row = session.exec(_actor_query(), params=params).first()  # type: ignore[call-overload]
+    row = session.exec(_actor_query(), params=params).first()
     return Found(*row) if row is not None else Found(None, None, None)
 
 
@@ -163,7 +164,7 @@ def channel_schedule(channel: Channel) -> Schedule:
 
 
 def enabled_channels(session: Session, platform: str | None = None) -> list[tuple[Tenant, Channel]]:
-    stmt = select(Tenant, Channel).join(Channel, Channel.tenant_id == Tenant.id).where(Channel.enabled == True)  # noqa: E712
+    stmt = select(Tenant, Channel).join(Channel, col(Channel.tenant_id) == Tenant.id).where(Channel.enabled == True)  # noqa: E712
     if platform:
         stmt = stmt.where(Tenant.platform == platform)
     return [(t, c) for t, c in session.exec(stmt).all()]
