@@ -23,6 +23,7 @@ from bot.logcontext import JsonFormatter, TextFormatter, configure_logging, log_
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
+from tests.cli_runner import invoke
 from tests.conftest import Harness
 from tests.fakes.slack_fake import FakeSlack
 
@@ -195,35 +196,31 @@ async def test_doctor_against_a_fake_slack(tmp_path: Path) -> None:
 
 
 def test_doctor_cli_good_and_broken(tmp_path: Path) -> None:
+    """In-process through the Typer app, except the healthy run, which goes through the real console script."""
+    database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"}
+    fresh = invoke("doctor", cwd=tmp_path, env=database)
+    assert fresh.code == 1 and "studybot db upgrade" in fresh.stdout
+    assert invoke("db", "upgrade", cwd=tmp_path, env=database).code == 0
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STUDYBOT_", "DATABASE_URL", "SLACK_", "DISCORD_"))}
-
-    def doctor(**extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [STUDYBOT, "doctor"], capture_output=True, text=True, cwd=tmp_path, env={**env, **extra}, timeout=60
-        )
-
-    fresh = doctor(DATABASE_URL=f"sqlite:///{tmp_path / 'new.db'}")
-    assert fresh.returncode == 1 and "studybot db upgrade" in fresh.stdout
-    subprocess.run(
-        [STUDYBOT, "db", "upgrade"],
-        env={**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"},
-        check=True,
-        capture_output=True,
-        timeout=60,
+    good = subprocess.run(
+        [STUDYBOT, "doctor"], capture_output=True, text=True, cwd=tmp_path, env={**env, **database}, timeout=60
     )
-    good = doctor(DATABASE_URL=f"sqlite:///{tmp_path / 'new.db'}")
     assert good.returncode == 0, good.stdout
     assert "✓ database" in good.stdout and "✓ decks: mlops-interview (36 questions)" in good.stdout
-    unreachable = doctor(DATABASE_URL="postgresql+psycopg://nobody:secretpw@127.0.0.1:1/none")
-    assert unreachable.returncode == 1 and "cannot connect" in unreachable.stdout
-    assert "secretpw" not in unreachable.stdout + unreachable.stderr
-    offline = doctor(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'new.db'}",
-        DISCORD_TOKEN="MTA" + "x" * 21 + ".GhIjKl." + "y" * 27,
-        DISCORD_API_BASE="http://127.0.0.1:1/api/v10",
+    assert "Traceback" not in good.stderr
+    unreachable = invoke("doctor", cwd=tmp_path, env={"DATABASE_URL": "postgresql+psycopg://nobody:secretpw@127.0.0.1:1/none"})
+    assert unreachable.code == 1 and "cannot connect" in unreachable.stdout
+    assert "secretpw" not in unreachable.output
+    offline = invoke(
+        "doctor",
+        cwd=tmp_path,
+        env={
+            **database,
+            "DISCORD_TOKEN": "MTA" + "x" * 21 + ".GhIjKl." + "y" * 27,
+            "DISCORD_API_BASE": "http://127.0.0.1:1/api/v10",
+        },
     )
-    assert offline.returncode == 0 and "could not reach the Discord API" in offline.stdout
-    assert "Traceback" not in fresh.stderr + good.stderr + unreachable.stderr + offline.stderr
+    assert offline.code == 0 and "could not reach the Discord API" in offline.stdout
 
 
 def test_grafana_dashboard_reads_metrics_that_exist() -> None:
