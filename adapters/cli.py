@@ -9,9 +9,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 from rich.table import Table
+
+from adapters.cli_support import bootstrap_or_exit as _bootstrap
+from adapters.cli_support import configure_logging as _configure_logging
+from adapters.cli_support import err, out
+from adapters.cli_support import fail as _fail
+from adapters.cli_support import load_settings as _settings
 
 app = typer.Typer(
     help="studybot: a daily question, quizzes and streaks for study groups.",
@@ -23,56 +27,6 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 content_app = typer.Typer(help="Question decks: validate, count, import.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(content_app, name="content")
-
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-
-def _fail(message: str, example: str | None = None, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    if example:
-        err.print(f"example: {example}", markup=False, highlight=False)
-    return typer.Exit(code)
-
-
-def _settings(**overrides: object):
-    from bot.settings import Settings
-
-    try:
-        return Settings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        for e in exc.errors():
-            name = str(e["loc"][0]).upper() if e["loc"] else "setting"
-            err.print(f"[red]error:[/red] {name}: {e['msg'].removeprefix('Value error, ')}", highlight=False)
-        raise typer.Exit(2) from None
-
-
-def _configure_logging(level: str, settings=None) -> None:
-    from bot.logcontext import configure_logging
-
-    if settings is None:
-        configure_logging(level)
-    else:
-        configure_logging(level, settings.log_format, settings.secrets())
-
-
-def _bootstrap(settings, **kwargs):
-    from bot.bootstrap import ConfigError, bootstrap
-    from bot.content.loader import DeckError
-
-    try:
-        return bootstrap(settings, **kwargs)
-    except DeckError as exc:
-        for problem in exc.problems:
-            err.print(f"[red]deck problem:[/red] {problem}", highlight=False)
-        raise typer.Exit(2) from None
-    except ConfigError as exc:
-        raise _fail(str(exc), "STUDYBOT_DEFAULT_DECK=mlops-interview") from None
-    except Exception as exc:  # the database cannot be opened or migrated
-        raise _fail(
-            f"cannot open the database ({type(exc).__name__}: {exc})", "DATABASE_URL=sqlite:///studybot.db"
-        ) from None
-
 
 def _database_url(db: str | None) -> dict[str, object]:
     if db is None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.commands import channel_admin, learning, members, posting, quiz
+from bot.commands import help as help_command
 from bot.commands.args import Args
 from bot.commands.context import Context
 from bot.messages import Outcome
@@ -52,8 +53,8 @@ TOP_LEVEL = ("quiz", "review", "streak", "stats", "leaderboard", "team", "studyb
 
 
 def build_registry() -> dict[tuple[str, ...], Command]:
-    from bot.commands import help as help_command
-
+    registry: dict[tuple[str, ...], Command] = {}
+    show_help = help_command.help_handler(registry.values)  # reads the registry when it runs
     commands = [
         Command(
             ("quiz",),
@@ -104,9 +105,9 @@ def build_registry() -> dict[tuple[str, ...], Command]:
             "help|status|post|schedule|deck|language|reveal|weekly|eod|remind|restore-streak|insights|off|on",
             "/studybot help",
             "help.cmd.help",
-            help_command.show_help,
+            show_help,
         ),
-        Command(("studybot", "help"), "", "/studybot help", "help.cmd.help", help_command.show_help),
+        Command(("studybot", "help"), "", "/studybot help", "help.cmd.help", show_help),
         Command(("studybot", "status"), "", "/studybot status", "help.cmd.status", channel_admin.status),
         Command(("studybot", "post"), "", "/studybot post", "help.cmd.post", posting.post_now, admin=True),
         Command(
@@ -170,7 +171,8 @@ def build_registry() -> dict[tuple[str, ...], Command]:
         Command(("studybot", "off"), "", "/studybot off", "help.cmd.off", channel_admin.turn_off, admin=True),
         Command(("studybot", "on"), "", "/studybot on", "help.cmd.on", channel_admin.turn_on, admin=True),
     ]
-    return {c.path: c for c in commands}
+    registry.update((c.path, c) for c in commands)
+    return registry
 
 
 def resolve(registry: dict[tuple[str, ...], Command], name: str, tokens: list[str]) -> tuple[Command, list[str]] | None:
