@@ -25,11 +25,11 @@ from bot.cards import question_card, team_standing_lines, user_standing_lines
 from bot.commands.context import Services
 from bot.i18n import t
 from bot.messages import Kind, Message
-from bot.ports import ChannelRef, ChatPort, PlatformError
+from bot.ports import ChannelRef, ChatPort, FindsPosts, PlatformError
 from bot.rules.periods import week_key
 from bot.rules.schedule import WEEKDAYS, Schedule, parse_time
 from bot.services import posting, standings
-from bot.services.directory import channel_schedule
+from bot.services.directory import channel_schedule, enabled_channels
 from bot.storage.db import insert_ignore
 from bot.storage.ids import id_of
 from bot.storage.models import Channel, DailyPost, ScheduledPost, Tenant
@@ -210,11 +210,10 @@ async def post_daily(
 async def _recover(port: ChatPort, ref: ChannelRef, key: str, since: datetime) -> str | None:
     """The id of a keyed post that already went out (sent, then the process died before recording it), if the
     platform can tell; else None and the post is sent (again)."""
-    finder = getattr(port, "find_post", None)
-    if finder is None:
+    if not isinstance(port, FindsPosts):
         return None
     try:
-        return await finder(ref, key, since - timedelta(minutes=1))
+        return await port.find_post(ref, key, since - timedelta(minutes=1))
     except PlatformError:
         return None
 
@@ -242,20 +241,11 @@ def due_posts(services: Services, now: datetime, platform: str | None = None) ->
     """Enabled channels whose question day is open at ``now`` (today's slot has passed, the local day is not over)
     and whose post for it is missing, failed, or claimed by a process that never finished."""
     with services.db.transaction() as session:
-        stmt = (
-            select(Channel, Tenant.platform)
-            .join(Tenant, col(Tenant.id) == Channel.tenant_id)
-            .where(
-                Channel.enabled == True  # noqa: E712
-            )
-        )
-        if platform:
-            stmt = stmt.where(Tenant.platform == platform)
         candidates: list[Due] = []
-        for channel, channel_platform in session.exec(stmt).all():
+        for tenant, channel in enabled_channels(session, platform):
             day = channel_schedule(channel).due_today(now)
             if day is not None:
-                candidates.append(Due(id_of(channel), channel_platform, day))
+                candidates.append(Due(id_of(channel), tenant.platform, day))
         if not candidates:
             return []
         done: set[tuple[int, date]] = set()
@@ -320,12 +310,7 @@ async def post_extras(
 ) -> None:
     """Weekly leaderboards and end-of-day reveals due at ``now`` (same-day catch-up, never a day late)."""
     with services.db.transaction() as session:
-        stmt = select(Channel, Tenant).join(Tenant, col(Tenant.id) == Channel.tenant_id).where(Channel.enabled == True)  # noqa: E712
-        if platform:
-            stmt = stmt.where(Tenant.platform == platform)
-        if channel_id is not None:
-            stmt = stmt.where(Channel.id == channel_id)
-        rows = list(session.exec(stmt).all())
+        rows = [(channel, tenant) for tenant, channel in enabled_channels(session, platform, channel_id)]
     for channel, tenant in rows:
         port = ports.get(tenant.platform)
         if port is None:

@@ -23,14 +23,13 @@ from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlmodel import col, select
 
 from bot.commands.context import Services
 from bot.daily import DEFAULT_CONCURRENCY, post_daily, post_due, post_extras
 from bot.ports import ChatPort
 from bot.reminders import send_nudges
 from bot.rules.schedule import WEEKDAYS, parse_days
-from bot.services.directory import channel_schedule
+from bot.services.directory import channel_schedule, enabled_channels
 from bot.storage.models import Channel, Tenant
 
 log = logging.getLogger(__name__)
@@ -106,15 +105,9 @@ class Scheduler:
         """Make the jobs match the enabled channels in the database."""
         wanted: dict[str, tuple] = {}
         with self.services.db.transaction() as session:
-            rows = session.exec(
-                select(Channel, Tenant.platform)
-                .join(Tenant, col(Tenant.id) == Channel.tenant_id)
-                .where(
-                    Channel.enabled == True  # noqa: E712
-                )
-            ).all()
-        for channel, platform in rows:
-            if platform not in self.ports:
+            rows = enabled_channels(session)
+        for tenant, channel in rows:
+            if tenant.platform not in self.ports:
                 continue
             wanted[f"daily:{channel.id}"] = (channel.post_time, channel.days, channel.timezone)
             if channel.eod_time:

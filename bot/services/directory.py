@@ -163,8 +163,13 @@ def channel_schedule(channel: Channel) -> Schedule:
     return Schedule(parse_time(channel.post_time), channel.timezone, parse_days(channel.days))
 
 
-def enabled_channels(session: Session, platform: str | None = None) -> list[tuple[Tenant, Channel]]:
+def enabled_channels(
+    session: Session, platform: str | None = None, channel_id: int | None = None
+) -> list[tuple[Tenant, Channel]]:
+    """The enabled channels with their workspace: all, one platform's, or the one channel if it is enabled."""
     stmt = select(Tenant, Channel).join(Channel, col(Channel.tenant_id) == Tenant.id).where(Channel.enabled == True)  # noqa: E712
     if platform:
         stmt = stmt.where(Tenant.platform == platform)
+    if channel_id is not None:
+        stmt = stmt.where(Channel.id == channel_id)
     return [(t, c) for t, c in session.exec(stmt).all()]
