@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from bot.cards import quiz_card, reveal_card
+from bot.cards import reveal_card
 from bot.commands.context import Context
 from bot.commands.errors import UserError
 from bot.commands.parsing import normalise_emoji
+from bot.commands.quiz import start_quiz
 from bot.i18n import t
 from bot.messages import Kind, Message, Outcome
 from bot.services import engagement, quizzes
 from bot.services.reactions import MemberFacts, reaction_target
-from bot.storage.ids import id_of, present
+from bot.storage.ids import id_of
 from bot.storage.models import DailyPost
 
 
@@ -93,12 +94,5 @@ async def quiz_me(ctx: Context, post_id: str) -> Outcome:
         items = quizzes.pick_items(
             deck, channel.language, [], [post.question_id], quizzes.MAX_QUIZ_ITEMS, ctx.services.rng
         )
-        if not items:
-            raise UserError("error.no_quiz_items")
-        row = quizzes.start(session, channel, actor.user, deck, channel.language, items, ctx.now)
-        found = present(quizzes.item_at(ctx.services.catalog, row, 0), "the first quiz item")
-        _, item, category = found
-        card = quiz_card(
-            item, channel.language, deck.category_label(category, channel.language), id_of(row), 0, len(items)
-        )
+        card = start_quiz(ctx, session, actor, deck, items)
     return Outcome().add(card, private=True)

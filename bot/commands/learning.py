@@ -6,32 +6,19 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-from sqlalchemy import func
-from sqlmodel import col, select
-
-from bot.cards import quiz_card
 from bot.commands import parsing
 from bot.commands.args import Args
 from bot.commands.channel_admin import local_time_label
 from bot.commands.context import Context
 from bot.commands.errors import UserError
 from bot.commands.members import resolve_member
+from bot.commands.quiz import start_quiz
 from bot.i18n import t
 from bot.messages import Attachment, Field, Kind, Message, Outcome
 from bot.rules.periods import ALL_TIME, local_day
-from bot.rules.streaks import restore, visible_current
-from bot.services import quizzes, reviews, standings, totals
-from bot.services.engagement import state_of, store_state, streak_row
+from bot.services import progress, quizzes, reviews, standings, totals
 from bot.services.insights import question_insights
-from bot.services.posting import latest_seq
-from bot.storage.db import insert_ignore
-from bot.storage.ids import id_of, present
-from bot.storage.models import (
-    Participation,
-    QuizAttempt,
-    Reminder,
-    StreakRestore,
-)
+from bot.storage.ids import id_of
 
 INSIGHT_LINES = 15
 
@@ -54,12 +41,7 @@ async def review(ctx: Context, args: Args) -> Outcome:
             )
             return Outcome().add(Message(Kind.INFO, body=t(lang, "review.none", next=follow)), private=True)
         items = quizzes.pick_items(deck, lang, [], due, quizzes.MAX_QUIZ_ITEMS, ctx.services.rng)
-        if not items:
-            raise UserError("error.no_quiz_items")
-        quiz = quizzes.start(session, channel, actor.user, deck, lang, items, ctx.now)
-        found = present(quizzes.item_at(ctx.services.catalog, quiz, 0), "the first quiz item")
-        _, item, category = found
-        card = quiz_card(item, lang, deck.category_label(category, lang), id_of(quiz), 0, len(items))
+        card = start_quiz(ctx, session, actor, deck, items)
     return (
         Outcome()
         .add(Message(Kind.INFO, body=f"🗂️ {t(lang, 'review.starting', count=len(due))}"), private=True)
@@ -76,11 +58,7 @@ async def stats(ctx: Context, args: Args) -> Outcome:
         user = resolve_member(session, tenant_id, who) if who else actor.user
         current, longest = standings.streak_of(session, id_of(channel), user)
         week = standings.period_key_at("week", ctx.now, channel.timezone)
-        attempts = session.exec(
-            select(QuizAttempt.question_id, QuizAttempt.correct).where(
-                QuizAttempt.tenant_id == tenant_id, QuizAttempt.user_id == user.id
-            )
-        ).all()
+        attempts = progress.quiz_attempts(session, tenant_id, id_of(user))
         deck = ctx.services.catalog.get(channel.deck_id)
         by_category: dict[str, list[bool]] = defaultdict(list)
         for question_id, correct in attempts:
@@ -101,18 +79,10 @@ async def stats(ctx: Context, args: Args) -> Outcome:
         due = reviews.due_count(session, id_of(user), ctx.now)
         today = local_day(ctx.now, channel.timezone)
         first_day = today - timedelta(weeks=12)
-        days = session.exec(
-            select(col(Participation.question_day), func.count())
-            .where(
-                Participation.tenant_id == tenant_id,
-                Participation.user_id == user.id,
-                Participation.question_day > first_day,
-            )
-            .group_by(col(Participation.question_day))
-        ).all()
+        days = progress.participation_by_day(session, tenant_id, id_of(user), first_day)
         points = totals.member_points(session, tenant_id, id_of(user), (week, ALL_TIME))
         week_points, all_points = points[week], points[ALL_TIME]
-    png = render_heatmap(today, {day: count for day, count in days})
+    png = render_heatmap(today, days)
     message = Message(
         Kind.STATUS,
         title=t(lang, "stats.title", name=user.display_name),
@@ -139,24 +109,7 @@ async def remind(ctx: Context, args: Args) -> Outcome:
     with ctx.transaction() as (session, actor):
         lang = actor.channel.language
         zone = zone or actor.channel.timezone
-        insert_ignore(
-            session,
-            Reminder,
-            tenant_id=actor.tenant.id,
-            user_id=actor.user.id,
-            enabled=False,
-            at="09:00",
-            timezone=zone,
-            language=lang,
-            updated_at=ctx.now,
-        )
-        row = session.exec(
-            select(Reminder).where(Reminder.tenant_id == actor.tenant.id, Reminder.user_id == actor.user.id)
-        ).one()
-        row.enabled, row.updated_at = switch == "on", ctx.now
-        if at is not None:
-            row.at, row.timezone, row.language = at, zone, lang
-        session.add(row)
+        progress.set_reminder(session, actor.user, switch == "on", at, zone, lang, ctx.now)
     text = t(lang, "remind.on", time=at, timezone=zone) if switch == "on" else t(lang, "remind.off")
     return Outcome().add(Message(Kind.SUCCESS, body=f"⏰ {text}"), private=True)
 
@@ -168,32 +121,15 @@ async def restore_streak(ctx: Context, args: Args) -> Outcome:
     with ctx.transaction() as (session, actor):
         lang = actor.channel.language
         user = resolve_member(session, id_of(actor.tenant), who)
-        row = streak_row(session, id_of(actor.channel), user, ctx.now)
-        latest = latest_seq(session, id_of(actor.channel))
-        before = state_of(row)
-        after = restore(before, latest)
-        shown_before = visible_current(before, latest)
-        if after == before:
+        restored = progress.restore_streak(session, id_of(actor.channel), user, actor.user, ctx.now)
+        if restored is None:
             return Outcome().add(
                 Message(Kind.INFO, body=t(lang, "restore.nothing", name=user.display_name)), private=True
             )
-        store_state(row, after, ctx.now)
-        session.add(row)
-        session.add(
-            StreakRestore(
-                tenant_id=id_of(actor.tenant),
-                channel_id=id_of(actor.channel),
-                user_id=id_of(user),
-                restored_by=id_of(actor.user),
-                before=shown_before,
-                after=after.current,
-                created_at=ctx.now,
-            )
-        )
     return Outcome().add(
         Message(
             Kind.SUCCESS,
-            body=f"🩹 {t(lang, 'restore.done', name=user.display_name, before=shown_before, after=after.current)}",
+            body=f"🩹 {t(lang, 'restore.done', name=user.display_name, before=restored.before, after=restored.after)}",
         )
     )
 

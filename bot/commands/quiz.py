@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from sqlmodel import Session
+
 from bot.cards import graded_card, quiz_card, result_card
 from bot.commands import parsing
 from bot.commands.args import Args
 from bot.commands.context import Context
 from bot.commands.errors import UserError
-from bot.messages import Outcome
+from bot.content.loader import Deck
+from bot.messages import Message, Outcome
 from bot.services import quizzes, reviews
+from bot.services.directory import Actor
 from bot.storage.ids import id_of, present
 from bot.storage.models import QuizSession
 
@@ -41,15 +45,19 @@ async def quiz(ctx: Context, args: Args) -> Outcome:
             deck, channel.language, categories, None, count, ctx.services.rng,
             due_first=due, reviewed=reviews.reviewed_questions(session, actor.user, deck.id),
         )
-        if not items:
-            raise UserError("error.no_quiz_items")
-        session_row = quizzes.start(session, channel, actor.user, deck, channel.language, items, ctx.now)
-        first = present(quizzes.item_at(ctx.services.catalog, session_row, 0), "the first quiz item")
-        _, item, category = first
-        card = quiz_card(
-            item, channel.language, deck.category_label(category, channel.language), id_of(session_row), 0, len(items)
-        )
+        card = start_quiz(ctx, session, actor, deck, items)
     return Outcome().add(card, private=True)
+
+
+def start_quiz(ctx: Context, session: Session, actor: Actor, deck: Deck, items: list[quizzes.ItemRef]) -> Message:
+    """Start a quiz of ``items`` for the member in their channel: the card of its first item (``/quiz``,
+    ``/review`` and a daily post's "Quiz me" button all start one this way)."""
+    if not items:
+        raise UserError("error.no_quiz_items")
+    language = actor.channel.language
+    row = quizzes.start(session, actor.channel, actor.user, deck, language, items, ctx.now)
+    _, item, category = present(quizzes.item_at(ctx.services.catalog, row, 0), "the first quiz item")
+    return quiz_card(item, language, deck.category_label(category, language), id_of(row), 0, len(items))
 
 
 def _load(ctx: Context, session, actor, quiz_id: str) -> QuizSession:
