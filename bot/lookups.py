@@ -1,4 +1,4 @@
-"""Read-only lookups adapters offer as conveniences: autocomplete values and a member's overview."""
+"""A member's overview of their standing, for adapters that show one (Slack's App Home)."""
 
 from __future__ import annotations
 
@@ -9,38 +9,10 @@ from bot.events import Origin
 from bot.i18n import t
 from bot.messages import Field, Kind, Message
 from bot.rules.periods import ALL_TIME
-from bot.rules.timezones import matching_timezones
 from bot.services import standings, teams, totals
-from bot.services.directory import find_channel, find_tenant, find_user
+from bot.services.directory import find_tenant, find_user
 from bot.storage.ids import id_of
 from bot.storage.models import Channel, Streak
-
-AUTOCOMPLETE_LIMIT = 25
-
-
-def autocomplete(services: Services, origin: Origin, kind: str, prefix: str) -> list[str]:
-    """Values starting with or containing ``prefix`` for a parameter kind: ``category`` (of the channel's deck),
-    ``team`` (of the tenant), ``timezone``, ``deck``. Unknown kinds get nothing."""
-    key = prefix.strip().casefold()
-    if kind == "timezone":
-        return matching_timezones(key, AUTOCOMPLETE_LIMIT)
-    if kind == "deck":
-        return [d for d in sorted(services.catalog.decks) if key in d][:AUTOCOMPLETE_LIMIT]
-    with services.db.transaction() as session:
-        tenant = find_tenant(session, origin.platform, origin.tenant_id)
-        if tenant is None or tenant.id is None:
-            if kind == "category":
-                deck = services.catalog.get(services.defaults.deck_id)
-                return [c for c in sorted(deck.info.categories) if key in c][:AUTOCOMPLETE_LIMIT] if deck else []
-            return []
-        if kind == "team":
-            names = [team.name for team, _ in teams.list_teams(session, tenant.id)]
-            return [n for n in names if key in n.casefold()][:AUTOCOMPLETE_LIMIT]
-        if kind == "category":
-            channel = find_channel(session, tenant.id, origin.channel_id)
-            deck = services.catalog.get(channel.deck_id if channel else services.defaults.deck_id)
-            return [c for c in sorted(deck.info.categories) if key in c][:AUTOCOMPLETE_LIMIT] if deck else []
-    return []
 
 
 def overview(services: Services, origin: Origin, language: str | None = None) -> Message:

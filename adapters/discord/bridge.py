@@ -27,10 +27,10 @@ from adapters.discord.translate import (
     parse_custom_id,
     reaction_event,
 )
+from bot.autocomplete import autocomplete
 from bot.bootstrap import App
 from bot.events import ButtonPressed, CommandInvoked, Event, Origin
 from bot.i18n import t
-from bot.lookups import autocomplete
 from bot.messages import Kind, Message
 from bot.ports import PlatformError
 
