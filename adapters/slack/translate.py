@@ -64,24 +64,27 @@ def action_event(body: dict[str, Any], *, is_admin: bool) -> ButtonPressed | Non
     actions = body.get("actions") or []
     if body.get("type") != "block_actions" or not actions:
         return None
-    action = actions[0]
-    team_id = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or ""
-    channel_id = (body.get("channel") or {}).get("id") or ""
-    user = body.get("user") or {}
-    container = body.get("container") or {}
-    message_ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    team_id = _text(body, "team", "id") or _text(body, "user", "team_id")
+    channel_id, user_id = _text(body, "channel", "id"), _text(body, "user", "id")
+    trigger = body.get("trigger_id")
     origin = Origin(
         platform=PLATFORM,
         tenant_id=team_id,
         channel_id=channel_id,
-        user_id=user.get("id") or "",
-        user_name=user.get("username") or user.get("name") or "",
-        channel_name=(body.get("channel") or {}).get("name") or "",
-        tenant_name=(body.get("team") or {}).get("domain") or "",
+        user_id=user_id,
+        user_name=_text(body, "user", "username") or _text(body, "user", "name"),
+        channel_name=_text(body, "channel", "name"),
+        tenant_name=_text(body, "team", "domain"),
         is_admin=is_admin,
-        event_id=f"act:{body.get('trigger_id')}" if body.get("trigger_id") else None,  # one per interaction
+        event_id=f"act:{trigger}" if trigger else None,  # one per interaction
         reply_handle=ReplyHandle(
-            team_id, channel_id, user.get("id") or "", body.get("response_url"), bool(container.get("is_ephemeral"))
+            team_id, channel_id, user_id, body.get("response_url"), bool(_text(body, "container", "is_ephemeral"))
         ),
     )
-    return ButtonPressed(origin, action.get("value") or "", message_ts)
+    message_ts = _text(body, "container", "message_ts") or _text(body, "message", "ts") or None
+    return ButtonPressed(origin, actions[0].get("value") or "", message_ts)
+
+
+def _text(body: dict[str, Any], section: str, key: str) -> Any:
+    """``body[section][key]``, or "" when either is missing or empty (Slack omits fields rather than nulling them)."""
+    return (body.get(section) or {}).get(key) or ""
