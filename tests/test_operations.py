@@ -23,9 +23,9 @@ from bot.logcontext import JsonFormatter, TextFormatter, configure_logging, log_
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
+from fakes.slack_fake import FakeSlack
 from tests.cli_runner import invoke
 from tests.conftest import Harness
-from tests.fakes.slack_fake import FakeSlack
 
 STUDYBOT = str(Path(sys.executable).parent / "studybot")
 

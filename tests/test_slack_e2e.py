@@ -18,9 +18,9 @@ from adapters.slack.server import serve_http
 from bot.bootstrap import App
 from bot.clock import ManualClock
 from bot.settings import Settings
+from fakes.slack_fake import FakeSlack
 from tests.conftest import make_app
 from tests.dbcount import row_counts
-from tests.fakes.slack_fake import FakeSlack
 from tests.slack_helpers import SIGNING_SECRET, SlackClient, block_text, buttons
 
 pytestmark = pytest.mark.timeout(60)
