@@ -23,6 +23,7 @@ from bot.storage.models import (
     ReviewState,
     SelfGrade,
     Streak,
+    Tenant,
     User,
 )
 from tests.conftest import START
@@ -159,3 +160,16 @@ def test_self_grade_refuses_an_unknown_grade_and_changes_nothing(app: App) -> No
             engagement.self_grade(s, post, user, "perfect", START)  # type: ignore[arg-type]
         assert s.exec(select(SelfGrade)).all() == [] and _ledger(s) == []
     assert tuple(engagement.GRADES) == ("again", "hard", "good", "easy")
+
+
+def test_a_member_has_one_streak_per_channel(app: App) -> None:
+    with app.db.transaction() as s:
+        channel, user = _member(s, app)
+        tenant = s.get(Tenant, channel.tenant_id)
+        assert tenant is not None
+        other = ensure_channel(s, tenant, "C2", "", app.services.defaults, START)
+        engagement.participate(s, _post(s, channel, 1), user, START)
+        first = engagement.streak_row(s, channel.id, user, START)  # type: ignore[arg-type]
+        second = engagement.streak_row(s, other.id, user, START)  # type: ignore[arg-type]
+        assert first.id != second.id and (first.channel_id, second.channel_id) == (channel.id, other.id)
+        assert (first.current, second.current) == (1, 0)

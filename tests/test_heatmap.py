@@ -19,6 +19,7 @@ from bot.rules.heatmap import (
     EMPTY_FUTURE,
     GAP,
     LEVEL_COLORS,
+    MARGIN,
     WEEKS,
     cell_box,
     day_position,
@@ -229,3 +230,9 @@ def test_same_input_gives_the_same_bytes() -> None:
     assert render_heatmap(today, dict(reversed(counts.items()))) == first
     assert render_heatmap(today, MappingProxyType(dict(counts))) == first
     assert render_heatmap(today, {**counts, today: 3}) != first
+
+
+def test_the_image_ends_one_margin_after_the_last_cell() -> None:
+    width, height = heatmap_size()
+    assert cell_box(WEEKS - 1, 6)[2] + MARGIN == width
+    assert cell_box(WEEKS - 1, 6)[3] + MARGIN == height

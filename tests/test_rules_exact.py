@@ -227,3 +227,19 @@ def test_timezones() -> None:
     assert len(suggest_timezones("America/New_Yrk", limit=1)) == 1
     assert matching_timezones("berl") == ["Europe/Berlin"]
     assert len(matching_timezones("america/", limit=5)) == 5
+
+
+def test_timezone_suggestions_city_first_then_full_names_and_their_limits() -> None:
+    # Two zones share the city: both, sorted (a near miss would give only one of them).
+    assert suggest_timezones("buenos aires") == ["America/Argentina/Buenos_Aires", "America/Buenos_Aires"]
+    # No city is close; full names are.
+    assert suggest_timezones("Europe/Berln") == ["Europe/Berlin", "Europe/Dublin", "Europe/Belfast"]
+    assert len(suggest_timezones("Europe/Lond")) == 3  # the default limit, with more candidates than that
+    assert suggest_timezones("Europe/Lond", limit=5)[0] == "Europe/London"
+    assert len(matching_timezones("a")) == 25  # the default limit
+    assert len(matching_timezones("a", limit=30)) == 30
+
+
+def test_restore_bridges_a_gap_of_one_day() -> None:
+    state = StreakState(current=6, longest=6, last_seq=6)
+    assert restore(state, 8) == StreakState(current=7, longest=7, last_seq=7)  # day 7 missed, day 8 open
