@@ -72,10 +72,11 @@ def test_parse_time_boundaries(text: str, expected: time) -> None:
     assert parse_time(text) == expected
 
 
-def test_schedule_error_names_its_code_and_value() -> None:
+@pytest.mark.parametrize("text", ["24:00", "nine", "9", "12:60"])
+def test_schedule_error_names_its_code_and_value(text: str) -> None:
     with pytest.raises(ScheduleError) as caught:
-        parse_time("24:00")
-    assert (caught.value.code, caught.value.value, str(caught.value)) == ("bad_time", "24:00", "bad_time: 24:00")
+        parse_time(text)
+    assert (caught.value.code, caught.value.value, str(caught.value)) == ("bad_time", text, f"bad_time: {text}")
 
 
 def test_question_days_lists_the_schedule_days_inclusive_of_both_ends() -> None:
