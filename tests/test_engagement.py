@@ -173,3 +173,13 @@ def test_a_member_has_one_streak_per_channel(app: App) -> None:
         second = engagement.streak_row(s, other.id, user, START)  # type: ignore[arg-type]
         assert first.id != second.id and (first.channel_id, second.channel_id) == (channel.id, other.id)
         assert (first.current, second.current) == (1, 0)
+
+
+def test_points_land_in_the_calendar_the_caller_names_and_the_ledger_keeps_the_channel(app: App) -> None:
+    late = START.replace(day=8, hour=23, minute=30)  # Sunday in UTC, Monday in Tokyo
+    with app.db.transaction() as s:
+        channel, user = _member(s, app)  # a UTC channel
+        post = _post(s, channel, 1)
+        assert engagement.participate(s, post, user, late, timezone="Asia/Tokyo").counted
+        assert _points(s, user) == {key: 1 for key in keys_for(late.date() + timedelta(days=1))}
+        assert s.exec(select(PointsEntry.channel_id)).all() == [channel.id]
