@@ -7,13 +7,20 @@ import sys
 from collections import Counter
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+from adapters.cli_support import bootstrap_or_exit as _bootstrap
+from adapters.cli_support import configure_logging as _configure_logging
+from adapters.cli_support import err, out
+from adapters.cli_support import fail as _fail
+from adapters.cli_support import load_settings as _settings
+
+if TYPE_CHECKING:
+    from bot.services.item_stats import ItemStats
 
 app = typer.Typer(
     help="studybot: a daily question, quizzes and streaks for study groups.",
@@ -25,10 +32,6 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 content_app = typer.Typer(help="Question decks: validate, lint, count, import, report.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(content_app, name="content")
-
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
 
 def _plain_help_types() -> None:
     """``--help`` shows a metavar (TEXT, PATH, INTEGER) for options that take a value and nothing for flags,
@@ -46,7 +49,7 @@ def _plain_help_types() -> None:
     def argument_type(self: TyperArgument, ctx: object) -> str | None:
         return None  # the argument's own name (FILE) says it already
 
-    TyperOption.display_type_rich = option_type  # type: ignore[method-assign,assignment]
+    TyperOption.display_type_rich = option_type  # type: ignore[method-assign]
     TyperArgument.display_type_rich = argument_type  # type: ignore[method-assign,assignment]
 
 
@@ -68,53 +71,6 @@ def _main(
     ] = False,
 ) -> None:
     """studybot: a daily question, quizzes and streaks for study groups."""
-
-
-def _fail(message: str, example: str | None = None, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
-    if example:
-        err.print(f"example: {example}", markup=False, highlight=False)
-    return typer.Exit(code)
-
-
-def _settings(**overrides: object):
-    from bot.settings import Settings
-
-    try:
-        return Settings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        for e in exc.errors():
-            name = str(e["loc"][0]).upper() if e["loc"] else "setting"
-            err.print(f"[red]error:[/red] {name}: {escape(e['msg'].removeprefix('Value error, '))}", highlight=False)
-        raise typer.Exit(2) from None
-
-
-def _configure_logging(level: str, settings=None) -> None:
-    from bot.logcontext import configure_logging
-
-    if settings is None:
-        configure_logging(level)
-    else:
-        configure_logging(level, settings.log_format, settings.secrets())
-
-
-def _bootstrap(settings, **kwargs):
-    from bot.bootstrap import ConfigError, bootstrap
-    from bot.content.loader import DeckError
-
-    try:
-        return bootstrap(settings, **kwargs)
-    except DeckError as exc:
-        for problem in exc.problems:
-            err.print(f"[red]deck problem:[/red] {escape(str(problem))}", highlight=False)
-        raise typer.Exit(2) from None
-    except ConfigError as exc:
-        raise _fail(str(exc), "STUDYBOT_DEFAULT_DECK=mlops-interview") from None
-    except Exception as exc:  # the database cannot be opened or migrated
-        raise _fail(
-            f"cannot open the database ({type(exc).__name__}: {settings.mask(str(exc))})",
-            "DATABASE_URL=sqlite:///studybot.db",
-        ) from None
 
 
 def _database_url(db: str | None) -> dict[str, object]:
@@ -407,9 +363,9 @@ def content_report(
         table.add_column(column, justify="right" if column in ("attempts", "members", "right") else "left")
     for r in records:
         right = "-" if r["difficulty"] is None else f"{r['difficulty']:.0%}"
-        picks = " ".join(f"{'ABCDE'[i]} {p:.0%}" for i, p in enumerate(r["pick_rates"]))
+        shown = " ".join(f"{'ABCDE'[i]} {p:.0%}" for i, p in enumerate(r["pick_rates"]))
         table.add_row(r["deck"], f"{r['question']}#{r['item']}", str(r["attempts"]), str(r["members"]), right,
-                      _num(r["discrimination"]) or "-", picks, ", ".join(r["flags"]))
+                      _num(r["discrimination"]) or "-", shown, ", ".join(r["flags"]))
     out.print(table)
     out.print(
         f"flags: too easy (> {item_stats.TOO_EASY:.0%} right) and too hard (< {item_stats.TOO_HARD:.0%}) need "
@@ -423,7 +379,7 @@ def _num(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
-def _report_record(deck_id: str, stats) -> dict[str, object]:
+def _report_record(deck_id: str, stats: ItemStats) -> dict[str, Any]:
     options = max(stats.options, max(stats.picks, default=-1) + 1)
     return {
         "deck": deck_id,

@@ -8,7 +8,7 @@ import asyncio
 from aiohttp import web
 
 from benchmarks.serving import serve_until_stopped
-from tests.fakes.loopback import serve_on_loopback
+from fakes.loopback import serve_on_loopback
 
 
 async def events(request: web.Request) -> web.Response:

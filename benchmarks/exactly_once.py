@@ -206,7 +206,7 @@ def _count(url: str, fake, channels: list[str], sizes: Sizes, outcome: Outcome) 
 
 async def simulate(base_url: str, sizes: Sizes, faults: Faults, seed: int) -> Outcome:
     """One run: set up the channels, then every question day's rounds of ticks, with the faults; then count."""
-    from tests.fakes.slack_fake import FakeSlack
+    from fakes.slack_fake import FakeSlack
 
     rng = random.Random(seed)
     url = schema_url(base_url)

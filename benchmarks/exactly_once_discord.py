@@ -31,7 +31,7 @@ from benchmarks.common import ROOT, Databases, Row, Section, env_without, make_a
 from bot.daily import CLAIM_LEASE
 from bot.events import CommandInvoked, Origin
 from bot.storage.models import DailyPost
-from tests.fakes.discord_fake import FakeDiscord, Guild
+from fakes.discord_fake import FakeDiscord, Guild
 
 NUMBER = 6
 TITLE = "Exactly once under faults (Discord)"

@@ -1,6 +1,6 @@
 """5. Idle resident memory of ``studybot run`` with both platforms' fakes connected: Slack in HTTP mode against
-tests/fakes/slack_fake.py and, when the Discord adapter and its fake are there and work, Discord against
-tests/fakes/discord_fake.py. The baseline is a bare ``python -c "import time; time.sleep(30)"``.
+fakes/slack_fake.py and, when the Discord adapter and its fake are there and work, Discord against
+fakes/discord_fake.py. The baseline is a bare ``python -c "import time; time.sleep(30)"``.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ def free_port() -> int:
 
 def discord_available() -> tuple[bool, str]:
     if not (ROOT / "adapters" / "discord").is_dir() or not (ROOT / "tests" / "fakes" / "discord_fake.py").exists():
-        return False, "adapters/discord/ or tests/fakes/discord_fake.py is missing"
+        return False, "adapters/discord/ or fakes/discord_fake.py is missing"
     try:
         import adapters.discord.runner  # noqa: F401
-        from tests.fakes.discord_fake import FakeDiscord, Guild  # noqa: F401
+        from fakes.discord_fake import FakeDiscord, Guild  # noqa: F401
     except Exception as exc:
         return False, f"importing the Discord adapter or its fake failed: {type(exc).__name__}: {exc}"
     return True, ""
@@ -61,7 +61,7 @@ async def wait_ready(port: int, child: Child, limit: float) -> tuple[bool, str]:
 
 
 async def measure_run(url: str, workdir: Path, idle: float, with_discord: bool) -> dict[str, Any]:
-    from tests.fakes.slack_fake import FakeSlack
+    from fakes.slack_fake import FakeSlack
 
     slack = await FakeSlack().start()
     discord: Any = None
@@ -72,7 +72,7 @@ async def measure_run(url: str, workdir: Path, idle: float, with_discord: bool) 
             "SLACK_API_URL": slack.api_url, "STUDYBOT_HTTP_PORT": port, "STUDYBOT_HTTP_HOST": "127.0.0.1",
         }
         if with_discord:
-            from tests.fakes.discord_fake import FakeDiscord, Guild
+            from fakes.discord_fake import FakeDiscord, Guild
 
             discord = await FakeDiscord(guilds=[Guild(111, "Study", {211: "general"}, {311: "alice"})]).start()
             extra |= {"DISCORD_TOKEN": DISCORD_TOKEN, "DISCORD_API_BASE": discord.api_base,
@@ -115,8 +115,8 @@ async def run(databases: Databases, backends: list[str], quick: bool, workdir: P
     available, why_not = discord_available()
     section.method = [
         "`studybot run` (the installed console script) as a subprocess on an empty database, with Slack in HTTP "
-        "mode (`SLACK_BOT_TOKEN`, `SLACK_SIGNING_SECRET`, `SLACK_API_URL` at `tests/fakes/slack_fake.py`) and "
-        "Discord (`DISCORD_TOKEN`, `DISCORD_API_BASE`, `DISCORD_GATEWAY_URL` at `tests/fakes/discord_fake.py`); "
+        "mode (`SLACK_BOT_TOKEN`, `SLACK_SIGNING_SECRET`, `SLACK_API_URL` at `fakes/slack_fake.py`) and "
+        "Discord (`DISCORD_TOKEN`, `DISCORD_API_BASE`, `DISCORD_GATEWAY_URL` at `fakes/discord_fake.py`); "
         f"once `/readyz` answers 200, {idle:.0f} s idle, then VmRSS from `/proc/PID/status`.",
         "Baseline: VmRSS of `python -c \"import time; time.sleep(30)\"` (the same interpreter) after 1 s.",
     ]

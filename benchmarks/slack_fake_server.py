@@ -1,4 +1,4 @@
-"""The fake Slack Web API (tests/fakes/slack_fake.py) in a process of its own, for benchmark 4:
+"""The fake Slack Web API (fakes/slack_fake.py) in a process of its own, for benchmark 4:
 ``python -m benchmarks.slack_fake_server``. Prints ``READY <port>``; serves until SIGTERM (at most an hour)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from benchmarks.serving import serve_until_stopped
-from tests.fakes.slack_fake import FakeSlack
+from fakes.slack_fake import FakeSlack
 
 
 async def main() -> None:

@@ -121,7 +121,7 @@ async def run(databases: Databases, backends: list[str], quick: bool, workdir: P
         "`/leaderboard users week`). Latency runs from the moment a request was due to the end of its response.",
         "Server: `python -m benchmarks.slack_app_server`: `bootstrap` + `build_slack_bot` + `serve_http`, as "
         "`studybot slack --http` runs it, log level INFO to a file; its Web API calls (users.info, "
-        "chat.postEphemeral, response_url) go to `tests/fakes/slack_fake.py` in a third process.",
+        "chat.postEphemeral, response_url) go to `fakes/slack_fake.py` in a third process.",
         "Baseline: the same requests against `python -m benchmarks.bare_server` (aiohttp, 200 at once).",
         f"After the load, the run waits (up to {DRAIN_LIMIT:.0f} s) until every event sent is recorded as "
         "processed in the database, to show whether the work after the ack keeps up: events processed/s is "

@@ -25,6 +25,7 @@ from bot.messages import Form, Kind, Message, Outcome, Reply
 from bot.ports import ChatPort
 from bot.ratelimit import MemberLimiter, seconds
 from bot.services.directory import find_channel, find_tenant
+from bot.storage.ids import present
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +87,8 @@ class Core:
                 command, args = self._command(event)
                 if command.admin and not event.origin.is_admin:
                     raise UserError("error.admin_only")
-                assert command.handler is not None
-                outcome = await command.handler(ctx, args)
+                handler = present(command.handler, f"the handler of {command.name}")
+                outcome = await handler(ctx, args)
             elif isinstance(event, ReactionAdded):
                 outcome = await reaction(ctx, event.message_id, event.emoji)
             elif isinstance(event, FormSubmitted):
@@ -153,13 +154,13 @@ class Core:
             name = event.name.strip().lstrip("/")
             group = (name,) in self.registry
             sub = tokens[0] if tokens else ""
-            exc = (
+            unknown = (
                 UserError("error.unknown_subcommand", name=sub[:40], group=name)
                 if group
                 else UserError("error.unknown_command", name=name[:40])
             )
-            exc.example = "/studybot help"
-            raise exc
+            unknown.example = "/studybot help"
+            raise unknown
         command, rest = found
         return command, Args(rest)
 

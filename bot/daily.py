@@ -15,22 +15,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import bindparam, or_, update
 from sqlalchemy import select as core_select
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.cards import question_card, team_standing_lines, user_standing_lines
 from bot.commands.context import Services
 from bot.i18n import t
 from bot.messages import Kind, Message
-from bot.ports import ChannelRef, ChatPort, PlatformError
+from bot.ports import ChannelRef, ChatPort, FindsPosts, PlatformError
 from bot.rules.periods import week_key
 from bot.rules.schedule import WEEKDAYS, Schedule, parse_time
 from bot.services import posting, standings
-from bot.services.directory import channel_schedule
+from bot.services.directory import channel_schedule, enabled_channels
 from bot.storage.db import insert_ignore
+from bot.storage.ids import id_of
 from bot.storage.models import Channel, DailyPost, ScheduledPost, Tenant
 
 log = logging.getLogger(__name__)
@@ -64,9 +65,14 @@ FAILURES_BEFORE_OFF = 3
 DEFAULT_CONCURRENCY = 20
 
 
+PostStatus = Literal[
+    "posted", "already", "failed", "unknown", "no_questions", "unknown_channel", "not_due", "no_platform"
+]
+
+
 @dataclass(frozen=True)
 class PostResult:
-    status: str  # posted | already | failed | unknown | no_questions | unknown_channel | not_due | no_platform
+    status: PostStatus
     post: DailyPost | None = None
     error: str | None = None
     channel_id: int | None = None
@@ -136,8 +142,8 @@ def _prepare(services: Services, channel_id: int, question_day: date, now: datet
             question,
             side,
             channel.language,
-            post.id,
-            post.seq,  # type: ignore[arg-type]
+            id_of(post),
+            post.seq,
             question_day,
             channel.reveal_emoji,
         )
@@ -258,11 +264,10 @@ async def lookup(port: ChatPort, ref: ChannelRef, key: str, since: datetime) -> 
 
     The port's ``find_post`` returns the message id (found), None (not found), or raises (the platform could not
     tell: unknown). A port without ``find_post`` cannot have lost a post this way: not found."""
-    finder = getattr(port, "find_post", None)
-    if finder is None:
+    if not isinstance(port, FindsPosts):
         return Lookup(NOT_FOUND)
     try:
-        message_id = await finder(ref, key, since)
+        message_id = await port.find_post(ref, key, since)
     except PlatformError as exc:
         return Lookup(UNKNOWN, error=str(exc), permanent=exc if exc.permanent else None)
     except (TimeoutError, OSError) as exc:
@@ -296,36 +301,27 @@ def due_posts(services: Services, now: datetime, platform: str | None = None) ->
     """Enabled channels whose question day is open at ``now`` (today's slot has passed, the local day is not over)
     and whose post for it is missing, failed, or claimed by a process that never finished."""
     with services.db.transaction() as session:
-        stmt = (
-            select(Channel, Tenant.platform)
-            .join(Tenant, Tenant.id == Channel.tenant_id)
-            .where(
-                Channel.enabled == True  # noqa: E712
-            )
-        )
-        if platform:
-            stmt = stmt.where(Tenant.platform == platform)
         candidates: list[Due] = []
-        for channel, channel_platform in session.exec(stmt).all():
+        for tenant, channel in enabled_channels(session, platform):
             day = channel_schedule(channel).due_today(now)
             if day is not None:
-                candidates.append(Due(channel.id or 0, channel_platform, day))
+                candidates.append(Due(id_of(channel), tenant.platform, day))
         if not candidates:
             return []
         done: set[tuple[int, date]] = set()
         stale = now - CLAIM_LEASE
         ids = [c.channel_id for c in candidates]
         for start in range(0, len(ids), 500):
-            rows = session.exec(
-                select(
-                    DailyPost.channel_id,
-                    DailyPost.question_day,
-                    DailyPost.status,
-                    DailyPost.claimed_at,
-                    DailyPost.attempts,
+            rows = session.connection().execute(
+                core_select(
+                    col(DailyPost.channel_id),
+                    col(DailyPost.question_day),
+                    col(DailyPost.status),
+                    col(DailyPost.claimed_at),
+                    col(DailyPost.attempts),
                 ).where(
-                    DailyPost.channel_id.in_(ids[start : start + 500]),  # type: ignore[attr-defined]
-                    DailyPost.question_day >= min(c.question_day for c in candidates),
+                    col(DailyPost.channel_id).in_(ids[start : start + 500]),
+                    col(DailyPost.question_day) >= min(c.question_day for c in candidates),
                 )
             ).all()
             for channel_id, day, status, claimed_at, attempts in rows:
@@ -374,12 +370,7 @@ async def post_extras(
 ) -> None:
     """Weekly leaderboards and end-of-day reveals due at ``now`` (same-day catch-up, never a day late)."""
     with services.db.transaction() as session:
-        stmt = select(Channel, Tenant).join(Tenant, Tenant.id == Channel.tenant_id).where(Channel.enabled == True)  # noqa: E712
-        if platform:
-            stmt = stmt.where(Tenant.platform == platform)
-        if channel_id is not None:
-            stmt = stmt.where(Channel.id == channel_id)
-        rows = list(session.exec(stmt).all())
+        rows = [(channel, tenant) for tenant, channel in enabled_channels(session, platform, channel_id)]
     for channel, tenant in rows:
         port = ports.get(tenant.platform)
         if port is None:
@@ -388,14 +379,14 @@ async def post_extras(
         today = schedule.local_date(now)
         try:
             if channel.weekly_day != "off" and today.weekday() == WEEKDAYS.index(channel.weekly_day):
-                daily = _sent_post(services, channel.id or 0, today)
+                daily = _sent_post(services, id_of(channel), today)
                 slot = schedule.slot_on(today)
                 if (daily is not None or not schedule.is_question_day(today)) and now >= slot:
                     await _post_weekly(services, port, channel, tenant, today, now)
                     await _post_recap(services, port, channel, tenant, today, now)
             if channel.eod_time:
                 at = Schedule(parse_time(channel.eod_time), schedule.timezone, schedule.days).slot_on(today)
-                daily = _sent_post(services, channel.id or 0, today)
+                daily = _sent_post(services, id_of(channel), today)
                 if daily is not None and now >= at:
                     await _post_eod(services, port, channel, tenant, daily, now)
         except PlatformError as exc:
@@ -453,8 +444,8 @@ def weekly_leaderboard(services: Services, channel: Channel, tenant: Tenant, tod
     lang = channel.language
     last_week = week_key(today - timedelta(days=7))
     with services.db.transaction() as session:
-        users = standings.user_leaderboard(session, tenant.id or 0, last_week)
-        teams = standings.team_leaderboard(session, tenant.id or 0, last_week)
+        users = standings.user_leaderboard(session, id_of(tenant), last_week)
+        teams = standings.team_leaderboard(session, id_of(tenant), last_week)
     lines, team_lines = user_standing_lines(lang, users), team_standing_lines(lang, teams)
     body = "\n".join(lines) or t(lang, "leaderboard.empty")
     if team_lines:
@@ -477,7 +468,7 @@ async def _post_recap(
     with services.db.transaction() as session:
         rows = [
             r
-            for r in question_insights(session, tenant.id or 0, channel.id, since)
+            for r in question_insights(session, id_of(tenant), channel.id, since)
             if r["answers"] or sum(r["grades"].values())
         ][:RECAP_SIZE]
     if not rows:

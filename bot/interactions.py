@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from bot.cards import quiz_card, reveal_card
+from bot.cards import reveal_card
 from bot.commands.context import Context
 from bot.commands.errors import UserError
 from bot.commands.parsing import normalise_emoji
+from bot.commands.quiz import start_quiz
 from bot.i18n import member_language, t
 from bot.messages import Kind, Message, Outcome
 from bot.services import engagement, quizzes
 from bot.services.directory import add_member
 from bot.services.reactions import MemberFacts, reaction_target
+from bot.storage.ids import id_of
 from bot.storage.models import DailyPost
 
 
@@ -32,7 +34,7 @@ async def reaction(ctx: Context, message_id: str, emoji: str) -> Outcome:
             member = MemberFacts(new_id, target.tenant_id)
         elif member is None:  # a new name: create and rename the long way
             actor = ctx.enter(session)
-            member = MemberFacts(actor.user.id or 0, actor.tenant.id or 0)
+            member = MemberFacts(id_of(actor.user), id_of(actor.tenant))
         else:
             ctx.record_event(session)
         lang = member_language(
@@ -65,7 +67,7 @@ async def reveal_button(ctx: Context, post_id: str) -> Outcome:
         if found is None:
             raise UserError("error.not_a_daily_post")
         first = engagement.reveal(session, post, actor.user, "button", ctx.now)
-        card = reveal_card(found[1], lang, post.id or 0, again=not first)
+        card = reveal_card(found[1], lang, id_of(post), again=not first)
     if first:
         _count_reveal(ctx, "button")
     return Outcome().add(card, private=True)
@@ -84,7 +86,7 @@ async def grade(ctx: Context, post_id: str, value: str) -> Outcome:
             raise UserError("error.stale_button")
         lang = ctx.member_language(actor)
         found = ctx.services.catalog.text(post.deck_id, post.question_id, lang)
-        first = engagement.self_grade(session, post, actor.user, value, ctx.now)
+        first = engagement.self_grade(session, post, actor.user, engagement.Grade(value), ctx.now)
     note = t(lang, f"grade.saved.{value}") if first else t(lang, "grade.already")
     if found is None:
         return Outcome().add(Message(Kind.INFO, body=note), private=True)
@@ -101,13 +103,7 @@ async def quiz_me(ctx: Context, post_id: str) -> Outcome:
         deck = ctx.services.catalog.get(post.deck_id) if post else None
         if post is None or deck is None or post.tenant_id != actor.tenant.id:
             raise UserError("error.stale_button")
-        channel, lang = actor.channel, ctx.member_language(actor)
+        lang = ctx.member_language(actor)
         items = quizzes.pick_items(deck, lang, [], [post.question_id], quizzes.MAX_QUIZ_ITEMS, ctx.services.rng)
-        if not items:
-            raise UserError("error.no_quiz_items")
-        row = quizzes.start(session, channel, actor.user, deck, lang, items, ctx.now)
-        found = quizzes.item_at(ctx.services.catalog, row, 0)
-        assert found is not None
-        _, item, category = found
-        card = quiz_card(item, lang, deck.category_label(category, lang), row.id or 0, 0, len(items))
+        card = start_quiz(ctx, session, actor, deck, items)
     return Outcome().add(card, private=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.events import Origin
 from bot.messages import Message
@@ -35,6 +35,7 @@ class PlatformError(Exception):
         self.retry_after = retry_after
 
 
+@runtime_checkable
 class FindsPosts(Protocol):
     """Optional: platforms that can tell whether a keyed post already went out (Slack message metadata). After a
     crash between sending and recording a post, the retry asks first instead of posting twice.

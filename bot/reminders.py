@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.commands.context import Services
 from bot.i18n import t
@@ -17,6 +17,7 @@ from bot.ports import ChatPort, PlatformError
 from bot.rules.schedule import parse_time
 from bot.services import reviews, vacations
 from bot.storage.db import insert_ignore
+from bot.storage.ids import id_of
 from bot.storage.models import Nudge, Reminder, Tenant, User
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,8 @@ async def send_nudges(services: Services, ports: Mapping[str, ChatPort], now: da
     with services.db.transaction() as session:
         rows = session.exec(
             select(Reminder, User, Tenant)
-            .join(User, User.id == Reminder.user_id)
-            .join(Tenant, Tenant.id == Reminder.tenant_id)
+            .join(User, col(User.id) == Reminder.user_id)
+            .join(Tenant, col(Tenant.id) == Reminder.tenant_id)
             .where(Reminder.enabled == True)  # noqa: E712
         ).all()
     sent = 0
@@ -39,9 +40,9 @@ async def send_nudges(services: Services, ports: Mapping[str, ChatPort], now: da
             continue
         day = local.date()
         with services.db.transaction() as session:
-            if vacations.current(session, tenant.id or 0, user.id or 0, day) is not None:
+            if vacations.current(session, id_of(tenant), id_of(user), day) is not None:
                 continue
-            count = reviews.due_count(session, user.id or 0, now)
+            count = reviews.due_count(session, id_of(user), now)
             if count == 0 or not insert_ignore(
                 session, Nudge, tenant_id=tenant.id, user_id=user.id, day=day, due_count=count, created_at=now
             ):

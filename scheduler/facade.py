@@ -23,14 +23,13 @@ from datetime import datetime
 from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlmodel import select
 
 from bot.commands.context import Services
 from bot.daily import DEFAULT_CONCURRENCY, post_daily, post_due, post_extras
 from bot.ports import ChatPort
 from bot.reminders import send_nudges
 from bot.rules.schedule import Schedule, parse_days, parse_time
-from bot.services.directory import channel_schedule
+from bot.services.directory import channel_schedule, enabled_channels
 from bot.storage.models import Channel, Tenant
 from scheduler.triggers import SlotTrigger
 
@@ -105,15 +104,9 @@ class Scheduler:
         """Make the jobs match the enabled channels in the database."""
         wanted: dict[str, tuple] = {}
         with self.services.db.transaction() as session:
-            rows = session.exec(
-                select(Channel, Tenant.platform)
-                .join(Tenant, Tenant.id == Channel.tenant_id)
-                .where(
-                    Channel.enabled == True  # noqa: E712
-                )
-            ).all()
-        for channel, platform in rows:
-            if platform not in self.ports:
+            rows = enabled_channels(session)
+        for tenant, channel in rows:
+            if tenant.platform not in self.ports:
                 continue
             wanted[f"daily:{channel.id}"] = (channel.post_time, channel.days, channel.timezone)
             if channel.eod_time:

@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from tests.fakes.discord_fake import Call
+from fakes.discord_fake import Call
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "discord" / "openapi.json"
 ABSENT = f"Discord's OpenAPI description is not at {SPEC} (the shared conformance folder is absent)"

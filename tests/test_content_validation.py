@@ -1,8 +1,8 @@
-"""``studybot content validate|stats|import`` through the real console script, on real files in tmp dirs.
+"""``studybot content validate|stats|import`` on real files in tmp dirs.
 
-Every malformed deck is a copy of ``content/starter`` with one thing broken. The CLI takes most of a second to
-start, so each group of runs is launched together in a thread pool (module fixtures) and the tests then read
-their own run's result."""
+Every malformed deck is a copy of ``content/starter`` with one thing broken. The runs go through the Typer app
+in-process (module fixtures run each group once and the tests read their own run's result); one validate run
+and the stats run go through the real console script."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,24 +20,13 @@ import pytest
 import yaml
 
 from bot.content.loader import deck_folders, load_deck, packaged_content_dir
+from tests.cli_runner import Run, invoke
 
 STUDYBOT = Path(sys.executable).parent / "studybot"
 REPO = Path(__file__).resolve().parents[1]
 STARTER = REPO / "content" / "starter"
 Q = "language-is-vs-equals"  # the question file the cases break
 QREL = f"starter/questions/{Q}.yaml"  # how the validator names it
-WORKERS = max(2, min(8, os.cpu_count() or 2))
-
-
-@dataclass(frozen=True)
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
 
 
 def studybot(*args: str | Path, cwd: Path) -> Run:
@@ -52,9 +40,7 @@ def studybot(*args: str | Path, cwd: Path) -> Run:
 
 
 def run_all(jobs: dict[str, Callable[[], object]]) -> dict[str, object]:
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        futures = {name: pool.submit(job) for name, job in jobs.items()}
-        return {name: future.result() for name, future in futures.items()}
+    return {name: job() for name, job in jobs.items()}
 
 
 def snapshot(root: Path) -> dict[str, bytes | None]:
@@ -193,14 +179,14 @@ def _copy_starter(parent: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def validated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """Builds every broken deck, then runs ``studybot content validate DECK`` on all of them at once."""
+    """Builds every broken deck, then runs ``studybot content validate DECK`` on each."""
     root = tmp_path_factory.mktemp("validate")
     jobs: dict[str, Callable[[], object]] = {}
 
     def add(name: str, build: Callable[[Path], None]) -> None:
         deck = _copy_starter(root / name)
         build(deck)
-        jobs[name] = lambda: studybot("content", "validate", deck, cwd=root)
+        jobs[name] = lambda: invoke("content", "validate", deck, cwd=root)
 
     for name, case in CASES.items():
         add(name, case.breaks)
@@ -212,7 +198,7 @@ def validated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     orphan = Path(shutil.copytree(STARTER, root / "folder-of-decks" / "orphan"))
     (orphan / "deck.yaml").unlink()
     shutil.copytree(STARTER, root / "folder-of-decks" / "starter")
-    jobs["folder-of-decks"] = lambda: studybot("content", "validate", root / "folder-of-decks", cwd=root)
+    jobs["folder-of-decks"] = lambda: invoke("content", "validate", root / "folder-of-decks", cwd=root)
     return run_all(jobs)
 
 
@@ -239,6 +225,19 @@ def test_valid_deck_passes(validated: dict[str, Run]) -> None:
     assert run.code == 0, run.output
     assert "✓ starter: 10 questions" in run.stdout
     assert _problem_lines(run) == []
+
+
+def test_validate_through_the_console_script(tmp_path: Path) -> None:
+    """The installed entry point: exit codes and streams as a shell sees them."""
+    bad = _copy_starter(tmp_path / "bad")
+    _edit_question(_typo_answr)(bad)
+    failed = studybot("content", "validate", bad, cwd=tmp_path)
+    assert failed.code == 1 and failed.stderr == "", failed.output
+    assert _problem_lines(failed) == [
+        f"{QREL}: en.answer: Field required",
+        f"{QREL}: en.answr: Extra inputs are not permitted",
+    ]
+    assert "2 problem(s)" in failed.stdout
 
 
 def test_several_problems_are_all_reported(validated: dict[str, Run]) -> None:
@@ -396,9 +395,9 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 
         def job() -> dict[str, object]:
             before = snapshot(content)
-            run = studybot("content", "import", csv_file, "--deck", target, "--content-dir", content, cwd=base)
+            run = invoke("content", "import", csv_file, "--deck", target, "--content-dir", content, cwd=base)
             after = snapshot(content)
-            check = studybot("content", "validate", content / target, cwd=base) if run.code == 0 else None
+            check = invoke("content", "validate", content / target, cwd=base) if run.code == 0 else None
             return {"run": run, "before": before, "after": after, "validate": check, "deck": content / target}
 
         jobs[name] = job
@@ -417,13 +416,13 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     base = root / "cli-errors"
     (base / "content").mkdir(parents=True)
     good = _write_csv(base / "good.csv", _rows())
-    jobs["no-such-file"] = lambda: studybot(
+    jobs["no-such-file"] = lambda: invoke(
         "content", "import", base / "missing.csv", "--deck", "my-deck", "--content-dir", base / "content", cwd=base
     )
-    jobs["bad-deck-id"] = lambda: studybot(
+    jobs["bad-deck-id"] = lambda: invoke(
         "content", "import", good, "--deck", "My Deck!", "--content-dir", base / "content", cwd=base
     )
-    jobs["path-deck-id"] = lambda: studybot(
+    jobs["path-deck-id"] = lambda: invoke(
         "content", "import", good, "--deck", "../escape", "--content-dir", base / "content", cwd=base
     )
     results = run_all(jobs)

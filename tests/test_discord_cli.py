@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.fakes.discord_fake import FakeDiscord, Guild
+from fakes.discord_fake import FakeDiscord, Guild
 
 pytestmark = pytest.mark.timeout(60)
 

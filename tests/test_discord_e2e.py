@@ -1,5 +1,5 @@
 """The Discord adapter end to end: the real discord.py client connected to a fake gateway and a fake REST API on
-127.0.0.1 (tests/fakes/discord_fake.py), a real SQLite database per test, and the payload shapes Discord sends.
+127.0.0.1 (fakes/discord_fake.py), a real SQLite database per test, and the payload shapes Discord sends.
 
 Every rig checks on the way out that Discord would have accepted every message (limits), that nothing was logged
 at ERROR unless the test expects it, and that the bot token never appeared in any log record.
@@ -22,9 +22,9 @@ from bot.bootstrap import App
 from bot.clock import ManualClock
 from bot.messages import Kind, Message
 from bot.ports import ChannelRef
+from fakes.discord_fake import Call, FakeDiscord, Guild
 from tests import discord_conformance as conformance
 from tests.conftest import make_app
-from tests.fakes.discord_fake import Call, FakeDiscord, Guild
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -25,9 +25,9 @@ from bot.events import CommandInvoked, Origin
 from bot.messages import Button, Kind, Message
 from bot.ports import ChannelRef, PlatformError
 from bot.storage.models import DailyPost
+from fakes.discord_fake import FakeDiscord
 from tests import discord_conformance as conformance
 from tests.conftest import make_app
-from tests.fakes.discord_fake import FakeDiscord
 from tests.test_discord_e2e import A_CHANNEL, TOKEN, A, guilds
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,7 +9,7 @@ from adapters.discord.buttons import CoreButton, make_view
 from adapters.discord.render import render, size, split_text, thread_name
 from adapters.discord.translate import Route
 from bot.messages import Button, Field, Kind, Message, Style
-from tests.fakes.discord_fake import message_problems
+from fakes.discord_fake import message_problems
 
 QUESTION = Message(
     Kind.QUESTION,

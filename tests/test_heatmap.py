@@ -281,3 +281,9 @@ def test_without_a_system_font_letters_lose_accents_not_their_shape(monkeypatch:
         assert load(png).size == heatmap_size()
     finally:
         heatmap._system_font.cache_clear()
+
+
+def test_the_image_ends_one_margin_after_the_last_cell() -> None:
+    width, height = heatmap_size()
+    assert cell_box(WEEKS - 1, 6)[2] + MARGIN == width
+    assert cell_box(WEEKS - 1, 6)[3] + MARGIN == height

@@ -16,7 +16,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.fakes.slack_fake import FakeSlack
+from fakes.slack_fake import FakeSlack
 from tests.slack_helpers import SIGNING_SECRET, signature_headers
 from tests.test_lifecycle import studybot
 from tests.test_scheduler_processes import free_port

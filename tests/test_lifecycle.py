@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.fakes.discord_fake import FakeDiscord, Guild
+from fakes.discord_fake import FakeDiscord, Guild
 from tests.test_discord_cli import TOKEN as DISCORD_TOKEN
 from tests.test_scheduler_processes import STUDYBOT, clean_env, free_port
 
@@ -291,7 +291,7 @@ async def test_a_payload_discord_py_cannot_parse_is_logged_once_and_the_client_r
 
 
 async def test_run_notices_when_socket_mode_slack_goes_away_and_still_stops(tmp_path: Path) -> None:
-    from tests.fakes.slack_fake import FakeSlack
+    from fakes.slack_fake import FakeSlack
 
     fake = await FakeSlack().start()
     try:

@@ -25,9 +25,9 @@ from bot.ports import ChannelRef
 from bot.services import posting
 from bot.settings import Settings
 from bot.storage.models import Channel, DailyPost
+from fakes.slack_fake import FakeSlack
 from scheduler.facade import tick
 from tests.conftest import make_app
-from tests.fakes.slack_fake import FakeSlack
 from tests.test_replicas import slack_env
 from tests.test_scheduler import enable_slack_channels
 

@@ -23,8 +23,8 @@ from bot.logcontext import BODY_LOGGERS, JsonFormatter, TextFormatter, configure
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
+from fakes.slack_fake import FakeSlack
 from tests.conftest import Harness
-from tests.fakes.slack_fake import FakeSlack
 
 STUDYBOT = str(Path(sys.executable).parent / "studybot")
 

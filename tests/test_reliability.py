@@ -21,10 +21,10 @@ from bot.events import CommandInvoked, Origin, ReactionAdded
 from bot.messages import Kind
 from bot.settings import Settings
 from bot.storage.models import DailyPost, Participation
+from fakes.slack_fake import FakeSlack
 from scheduler.facade import tick
 from tests.conftest import Harness, make_app
 from tests.dbcount import row_counts
-from tests.fakes.slack_fake import FakeSlack
 from tests.test_scheduler import enable_slack_channels
 
 pytestmark = pytest.mark.timeout(180)

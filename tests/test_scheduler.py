@@ -17,9 +17,9 @@ from bot.daily import CLAIM_LEASE, FAILURES_BEFORE_OFF
 from bot.services import posting
 from bot.settings import Settings
 from bot.storage.models import Channel, DailyPost, ScheduledPost
+from fakes.slack_fake import FakeSlack
 from scheduler.facade import Scheduler, tick
 from tests.conftest import Harness, make_app
-from tests.fakes.slack_fake import FakeSlack
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -14,8 +14,8 @@ import aiohttp
 import pytest
 
 from bot.clock import ManualClock
+from fakes.slack_fake import FakeSlack
 from tests.conftest import PG_URL, make_app
-from tests.fakes.slack_fake import FakeSlack
 from tests.slack_helpers import SIGNING_SECRET, signature_headers
 from tests.test_scheduler import enable_slack_channels
 

@@ -13,8 +13,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.fakes.discord_fake import FakeDiscord, Guild
-from tests.fakes.slack_fake import FakeSlack
+from fakes.discord_fake import FakeDiscord, Guild
+from fakes.slack_fake import FakeSlack
 from tests.slack_helpers import SIGNING_SECRET, SlackClient
 from tests.test_discord_cli import TOKEN as DISCORD_TOKEN
 from tests.test_discord_e2e import MANAGE_GUILD, buttons_of, text_of

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
@@ -119,7 +119,7 @@ def print_message(
         for line in as_plain(message, private=private, body_limit=body_limit).splitlines():
             console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True, emoji=False)
         return
-    parts: list[Text] = []
+    parts: list[RenderableType] = []
     if message.context:
         parts.append(styled(message.context, "dim"))
     if message.title:

@@ -22,6 +22,7 @@ from bot.messages import Button, Message
 from bot.ports import Capabilities, ChannelRef
 from bot.services.directory import channel_schedule, ensure_actor
 from bot.services.posting import latest_post
+from bot.storage.ids import id_of
 
 PLATFORM = "console"
 TENANT = "local"
@@ -190,13 +191,12 @@ class ConsoleSession:
         services = self.app.services
         with services.db.transaction() as session:
             actor = ensure_actor(session, self.origin(), services.defaults, self.clock.now())
-            channel_id = actor.channel.id
+            channel_id = id_of(actor.channel)
             schedule = channel_schedule(actor.channel)
             day, slot = schedule.next_slot(self.clock.now())
-            latest = latest_post(session, channel_id or 0)
+            latest = latest_post(session, channel_id)
             while latest is not None and day <= latest.question_day:  # today's question is out already
                 day, slot = schedule.next_slot(slot)
-        assert channel_id is not None
         self.clock.set(slot)
         self.say(f"--- {day:%A %Y-%m-%d}, {slot.astimezone(schedule.zone):%H:%M} ---")
         result = await post_daily(services, self.port, channel_id, day)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any
 
@@ -27,10 +28,10 @@ from adapters.discord.translate import (
     parse_custom_id,
     reaction_event,
 )
+from bot.autocomplete import autocomplete
 from bot.bootstrap import App
 from bot.events import ButtonPressed, CommandInvoked, Event, FormSubmitted, Origin
 from bot.i18n import t
-from bot.lookups import autocomplete
 from bot.messages import Kind, Message
 from bot.ports import PlatformError
 
@@ -40,7 +41,7 @@ DEFER_AFTER = 2.0  # seconds: Discord drops an interaction not answered within 3
 
 
 def interaction_context(interaction: discord.Interaction[Any]) -> dict[str, object]:
-    data = interaction.data or {}
+    data: Mapping[str, Any] = interaction.data or {}
     return {
         "interaction": interaction.id,
         "guild": interaction.guild_id,

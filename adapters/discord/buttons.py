@@ -39,7 +39,8 @@ class CoreButton(discord.ui.DynamicItem[discord.ui.Button], template=CUSTOM_ID_P
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> CoreButton:
-        assert isinstance(item, discord.ui.Button)
+        if not isinstance(item, discord.ui.Button):
+            raise TypeError(f"a studybot custom id on a {type(item).__name__}, not a button")
         return cls(item)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:

@@ -23,13 +23,13 @@ def run(ctx: typer.Context) -> None:
     """Connect to Discord and serve until stopped (Ctrl+C or SIGTERM)."""
     if ctx.invoked_subcommand is not None:
         return
-    from adapters.cli import _bootstrap, _configure_logging, _fail, _settings
+    from adapters.cli_support import bootstrap_or_exit, configure_logging, fail, load_settings
 
-    settings = _settings()
+    settings = load_settings()
     if settings.discord_token is None:
-        raise _fail(f"DISCORD_TOKEN is not set (the bot token from the Developer Portal); for example {TOKEN_EXAMPLE}")
-    _configure_logging(settings.log_level, settings)
-    bot_app = _bootstrap(settings)
+        raise fail(f"DISCORD_TOKEN is not set (the bot token from the Developer Portal); for example {TOKEN_EXAMPLE}")
+    configure_logging(settings.log_level, settings)
+    bot_app = bootstrap_or_exit(settings)
 
     import aiohttp
 
@@ -38,10 +38,10 @@ def run(ctx: typer.Context) -> None:
     try:
         asyncio.run(serve(bot_app, settings))
     except TokenRejected:
-        raise _fail("Discord rejected DISCORD_TOKEN (401): reset the bot token in the Developer Portal and set it "
+        raise fail("Discord rejected DISCORD_TOKEN (401): reset the bot token in the Developer Portal and set it "
                     f"again; for example {TOKEN_EXAMPLE}") from None
     except (OSError, aiohttp.ClientError) as exc:
-        raise _fail(f"cannot connect to Discord ({type(exc).__name__}: {exc})", code=1) from None
+        raise fail(f"cannot connect to Discord ({type(exc).__name__}: {exc})", code=1) from None
     finally:
         bot_app.close()
 
@@ -53,15 +53,15 @@ def invite_url(
     ] = None,
 ) -> None:
     """Print the OAuth2 URL that adds the bot to a server: scopes bot and applications.commands, least permissions."""
-    from adapters.cli import _fail, _settings
+    from adapters.cli_support import fail, load_settings
     from adapters.discord.invite import application_id_from_token, invite_url
 
     if client_id is None:
-        token = _settings().discord_token
+        token = load_settings().discord_token
         client_id = application_id_from_token(token.get_secret_value()) if token else None
         if client_id is None:
-            raise _fail("set DISCORD_TOKEN or give the application id; for example "
+            raise fail("set DISCORD_TOKEN or give the application id; for example "
                         "studybot discord invite-url --client-id 123456789012345678")
     if not client_id.isdigit():
-        raise _fail(f"{client_id!r} is not an application id (digits); for example --client-id 123456789012345678")
+        raise fail(f"{client_id!r} is not an application id (digits); for example --client-id 123456789012345678")
     typer.echo(invite_url(client_id))

@@ -46,7 +46,7 @@ class _Studybot:
         options.setdefault("intents", discord.Intents.default())
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         options.setdefault("max_ratelimit_timeout", MAX_RATELIMIT_WAIT)
-        super().__init__(**options)  # type: ignore[call-arg]
+        super().__init__(**options)
         client: discord.Client = self  # type: ignore[assignment]
         self.studybot_bridge = Bridge(app, client, defer_after=defer_after)
         bridge = self.studybot_bridge

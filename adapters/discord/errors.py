@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import aiohttp
@@ -19,7 +19,7 @@ INTERACTION_ACKNOWLEDGED = 40060  # Interaction has already been acknowledged
 UNKNOWN_INTERACTION = 10062
 
 
-def describe(context: dict[str, object]) -> str:
+def describe(context: Mapping[str, object]) -> str:
     """``key=value`` pairs for a log line, so the context shows whatever the log format."""
     return " ".join(f"{key}={value}" for key, value in context.items() if value is not None)
 

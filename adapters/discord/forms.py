@@ -32,5 +32,7 @@ class FormModal(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         await self.bridge.form_submitted(interaction, self.form.action, self.text.value or "", self.route)
 
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:
+    async def on_error(  # type: ignore[override]  # a Modal's hook has no item: discord.py calls it so
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
         await self.bridge.failed(interaction, error)

@@ -109,10 +109,10 @@ class InteractionReplies:
         async with self._lock:
             with platform_errors("edit", **self._context()):
                 first = parts[0]
-                kwargs = {"embeds": list(first.embeds), "view": make_view(first.buttons, self.route)}
+                embeds, view = list(first.embeds), make_view(first.buttons, self.route)
                 if not self.interaction.response.is_done():
-                    await self.interaction.response.edit_message(**kwargs)
+                    await self.interaction.response.edit_message(embeds=embeds, view=view)
                 else:
-                    await self.interaction.edit_original_response(**kwargs)
+                    await self.interaction.edit_original_response(embeds=embeds, view=view)
                 for part in parts[1:]:
                     await self._send(part, private=True)

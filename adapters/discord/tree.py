@@ -19,7 +19,7 @@ parses the command text itself.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
 import discord
@@ -98,7 +98,9 @@ def option_description(command: Command, index: int, param: Param) -> app_comman
     return shorten(param.name, DESCRIPTION_LIMIT)
 
 
-def _callback(command: Command, run: RunCommand, autocomplete: Autocomplete) -> Callable[..., Awaitable[None]]:
+def _callback(
+    command: Command, run: RunCommand, autocomplete: Autocomplete
+) -> Callable[..., Coroutine[Any, Any, None]]:
     """A callback whose signature declares the command's options, the way discord.py reads them."""
 
     async def callback(interaction: discord.Interaction[Any], **_options: Any) -> None:
@@ -130,7 +132,9 @@ def _callback(command: Command, run: RunCommand, autocomplete: Autocomplete) -> 
     return callback
 
 
-def _completer(kind: str, autocomplete: Autocomplete) -> Callable[..., Awaitable[list[app_commands.Choice[str]]]]:
+def _completer(
+    kind: str, autocomplete: Autocomplete
+) -> Callable[[discord.Interaction[Any], str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]:
     async def complete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
         values = await autocomplete(interaction, kind, current)
         return [app_commands.Choice(name=shorten(v, 100), value=v[:100]) for v in values[:25]]
@@ -170,7 +174,7 @@ def build_commands(
                 )
             built.append(group)
         else:
-            single = app_commands.Command(
+            single: app_commands.Command[Any, ..., None] = app_commands.Command(
                 name=_name("command", path[0]),
                 description=command_description(command),
                 callback=_callback(command, run, autocomplete),

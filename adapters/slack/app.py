@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -250,13 +250,13 @@ def register_listeners(bolt: AsyncApp, bot_app: App, port: SlackPort, workers: C
             )
             if event is None:
                 return
-            event = with_locale(event, member.locale)
-            form = await core.form_for(event)
+            pressed = replace(event, origin=replace(event.origin, locale=member.locale or event.origin.locale))
+            form = await core.form_for(pressed)
             if form is not None:  # the button opens a modal; its submission comes back through on_view
-                view = form_view(form, event.origin.channel_id)
+                view = form_view(form, pressed.origin.channel_id)
                 await client.views_open(trigger_id=body.get("trigger_id"), view=view)
                 return
-            await core.handle(event, port)
+            await core.handle(pressed, port)
 
         workers.submit(work())
 

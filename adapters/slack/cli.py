@@ -25,22 +25,22 @@ def run(
     """Connect to Slack and serve until stopped (Ctrl+C or SIGTERM)."""
     if ctx.invoked_subcommand is not None:
         return
-    from adapters.cli import _bootstrap, _configure_logging, _fail, _settings
+    from adapters.cli_support import bootstrap_or_exit, configure_logging, fail, load_settings
 
-    settings = _settings()
-    _configure_logging(settings.log_level, settings)
+    settings = load_settings()
+    configure_logging(settings.log_level, settings)
     if not settings.slack_configured or settings.slack_signing_secret is None:
-        raise _fail(
+        raise fail(
             "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (and SLACK_APP_TOKEN for "
             "Socket Mode)",
             "SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... SLACK_APP_TOKEN=xapp-... studybot slack",
         )
     if not http and settings.slack_app_token is None:
-        raise _fail(
+        raise fail(
             "Socket Mode needs SLACK_APP_TOKEN (an app-level token, xapp-...); or run with --http",
             "SLACK_APP_TOKEN=xapp-1-... studybot slack",
         )
-    bot_app = _bootstrap(settings)
+    bot_app = bootstrap_or_exit(settings)
     try:
         asyncio.run(_serve(bot_app, settings, http=http, host=host, port=port))
     finally:

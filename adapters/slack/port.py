@@ -85,7 +85,8 @@ class SlackPort:
                 first_ts = first_ts or str(response["ts"])
         except SlackApiError as exc:
             raise platform_error(exc) from exc
-        assert first_ts is not None
+        if first_ts is None:
+            raise ValueError("the message rendered to no blocks: nothing was sent")
         return first_ts
 
     async def find_post(self, channel: ChannelRef, key: str, since: datetime) -> str | None:

@@ -93,16 +93,17 @@ def action_event(
     user = body.get("user") or {}
     container = body.get("container") or {}
     message_ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    user_id, trigger = user.get("id") or "", body.get("trigger_id")
     origin = Origin(
         platform=PLATFORM,
         tenant_id=team_id,
         channel_id=channel_id,
-        user_id=user.get("id") or "",
-        user_name=user.get("username") or user.get("name") or "",
-        channel_name=(body.get("channel") or {}).get("name") or "",
-        tenant_name=(body.get("team") or {}).get("domain") or "",
+        user_id=user_id,
+        user_name=_text(body, "user", "username") or _text(body, "user", "name"),
+        channel_name=_text(body, "channel", "name"),
+        tenant_name=_text(body, "team", "domain"),
         is_admin=is_admin,
-        event_id=f"act:{body.get('trigger_id')}" if body.get("trigger_id") else None,  # one per interaction
+        event_id=f"act:{trigger}" if trigger else None,  # one per interaction
         reply_handle=ReplyHandle(
             team_id,
             channel_id,
@@ -175,3 +176,8 @@ def view_event(
         reply_handle=ReplyHandle(team_id, channel_id, user.get("id") or "", enterprise_id=enterprise_id),
     )
     return FormSubmitted(origin, view["callback_id"], text)
+
+
+def _text(body: dict[str, Any], section: str, key: str) -> Any:
+    """``body[section][key]``, or "" when either is missing or empty (Slack omits fields rather than nulling them)."""
+    return (body.get(section) or {}).get(key) or ""

@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from slack_bolt.request.internals import parse_body
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def rejection(request: web.Request, raw: bytes, secret: str) -> tuple[int, str] 
     return None
 
 
-def verify_first(secret: str, path: str) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def verify_first(secret: str, path: str) -> Middleware:
     """An aiohttp middleware checking POSTs to ``path`` before Bolt sees them; other routes pass through."""
 
     @web.middleware

@@ -32,9 +32,6 @@ class Args:
     def __len__(self) -> int:
         return len(self._tokens)
 
-    def peek(self) -> str | None:
-        return self._tokens[0] if self._tokens else None
-
     def optional(self) -> str | None:
         return self._tokens.pop(0) if self._tokens else None
 

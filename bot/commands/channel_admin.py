@@ -14,6 +14,7 @@ from bot.messages import Field, Kind, Message, Outcome
 from bot.rules.schedule import WEEKDAYS, format_days, parse_days
 from bot.services.directory import channel_schedule
 from bot.services.posting import latest_post, latest_seq
+from bot.storage.ids import id_of
 from bot.storage.models import Channel
 
 
@@ -60,7 +61,7 @@ def _update_channel(ctx: Context, *, reschedule: bool, **fields: object) -> Chan
         channel.updated_at = ctx.now
         session.add(channel)
     if reschedule:
-        ctx.services.schedule_changed(channel.id or 0)
+        ctx.services.schedule_changed(id_of(channel))
     return channel
 
 
@@ -91,7 +92,7 @@ async def status(ctx: Context, args: Args) -> Outcome:
             Field(t(lang, "status.state"), t(lang, "status.on" if channel.enabled else "status.off")),
             Field(t(lang, "status.weekly"), weekly_label(lang, channel.weekly_day)),
             Field(t(lang, "status.eod"), channel.eod_time or t(lang, "status.off")),
-            Field(t(lang, "status.posted"), str(latest_seq(session, channel.id or 0) or 0)),
+            Field(t(lang, "status.posted"), str(latest_seq(session, id_of(channel)) or 0)),
         ]
         if channel.enabled:
             latest = latest_post(session, channel.id or 0)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
 from bot.commands.args import Args
 from bot.commands.context import Context
 from bot.i18n import t
 from bot.messages import Field, Kind, Message, Outcome
 
+if TYPE_CHECKING:  # the registry imports this module, never the other way at run time
+    from bot.commands.registry import Command, Handler
 
-def help_message(language: str, emoji: str = "👀") -> Message:
-    from bot.commands.registry import build_registry
 
-    registry = build_registry()
-    member_lines, admin_lines = [], []
-    for command in registry.values():
+def help_message(commands: Iterable[Command], language: str, emoji: str = "👀") -> Message:
+    member_lines: list[str] = []
+    admin_lines: list[str] = []
+    for command in commands:
         if command.handler is None or command.path == ("studybot",):
             continue
         line = f"`{command.synopsis}`: {t(language, command.help_key)}"
@@ -30,8 +34,13 @@ def help_message(language: str, emoji: str = "👀") -> Message:
     )
 
 
-async def show_help(ctx: Context, args: Args) -> Outcome:
-    args.done()
-    with ctx.transaction() as (_session, actor):
-        emoji, lang = actor.channel.reveal_emoji, ctx.member_language(actor)
-    return Outcome().add(help_message(lang, emoji), private=True)
+def help_handler(commands: Callable[[], Iterable[Command]]) -> Handler:
+    """The ``/studybot help`` handler over the registry's commands (read when it runs)."""
+
+    async def show_help(ctx: Context, args: Args) -> Outcome:
+        args.done()
+        with ctx.transaction() as (_session, actor):
+            emoji, lang = actor.channel.reveal_emoji, ctx.member_language(actor)
+        return Outcome().add(help_message(commands(), lang, emoji), private=True)
+
+    return show_help

@@ -9,30 +9,26 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from bot.cards import LETTERS, quiz_card
+from bot.cards import LETTERS
 from bot.commands import answers, parsing
 from bot.commands.args import Args
 from bot.commands.channel_admin import local_time_label
 from bot.commands.context import Context
 from bot.commands.errors import UserError
 from bot.commands.members import resolve_member
+from bot.commands.quiz import start_quiz
 from bot.i18n import t, words
 from bot.i18n.words import day_label
 from bot.markdown import literal
 from bot.messages import Attachment, Field, Kind, Message, Outcome
 from bot.rules.periods import ALL_TIME, local_day
-from bot.rules.streaks import restore, visible_current
-from bot.services import item_stats, quizzes, reviews, standings, totals, vacations
-from bot.services.engagement import state_of, store_state, streak_row
+from bot.services import item_stats, progress, quizzes, reviews, standings, totals, vacations
 from bot.services.insights import question_insights
-from bot.services.posting import latest_seq
-from bot.storage.db import insert_ignore
+from bot.storage.ids import id_of
 from bot.storage.models import (
     QuizAttempt,
-    Reminder,
     Reveal,
     SelfGrade,
-    StreakRestore,
 )
 
 INSIGHT_LINES = 15
@@ -71,13 +67,7 @@ async def review(ctx: Context, args: Args) -> Outcome:
             if refs:
                 items.append(ctx.services.rng.choice(refs))
         items = items[: quizzes.MAX_QUIZ_ITEMS]
-        if not items:
-            raise UserError("error.no_quiz_items")
-        quiz = quizzes.start(session, channel, actor.user, deck, lang, items, ctx.now)
-        found = quizzes.item_at(ctx.services.catalog, quiz, 0)
-        assert found is not None
-        _, item, category = found
-        card = quiz_card(item, lang, deck.category_label(category, lang), quiz.id or 0, 0, len(items))
+        card = start_quiz(ctx, session, actor, deck, items)
         starting = (
             t(lang, "review.starting", count=len(items))
             if len(items) == len(due)
@@ -99,8 +89,8 @@ def daily_activity(session: Session, tenant_id: int, user_id: int, since: date, 
     counts: Counter[date] = Counter()
     for model in (Reveal, SelfGrade, QuizAttempt):
         rows = session.exec(
-            select(model.created_at).where(  # type: ignore[attr-defined]
-                model.tenant_id == tenant_id, model.user_id == user_id, model.created_at >= start  # type: ignore[attr-defined]
+            select(model.created_at).where(
+                model.tenant_id == tenant_id, model.user_id == user_id, model.created_at >= start
             )
         ).all()
         for created in rows:
@@ -114,15 +104,11 @@ async def stats(ctx: Context, args: Args) -> Outcome:
 
     who = args.rest()
     with ctx.transaction() as (session, actor):
-        channel, lang, tenant_id = actor.channel, ctx.member_language(actor), actor.tenant.id or 0
+        channel, lang, tenant_id = actor.channel, ctx.member_language(actor), id_of(actor.tenant)
         user = resolve_member(session, tenant_id, who) if who else actor.user
-        current, longest = standings.streak_of(session, channel.id or 0, user)
+        current, longest = standings.streak_of(session, id_of(channel), user)
         week = standings.period_key_at("week", ctx.now, channel.timezone)
-        attempts = session.exec(
-            select(QuizAttempt.question_id, QuizAttempt.correct).where(
-                QuizAttempt.tenant_id == tenant_id, QuizAttempt.user_id == user.id
-            )
-        ).all()
+        attempts = progress.quiz_attempts(session, tenant_id, id_of(user))
         deck = ctx.services.catalog.get(channel.deck_id)
         by_category: dict[str, list[bool]] = defaultdict(list)
         for question_id, correct in attempts:
@@ -140,7 +126,7 @@ async def stats(ctx: Context, args: Args) -> Outcome:
             )
             for c, v in sorted(by_category.items())
         ) or t(lang, "stats.no_quiz")
-        due = reviews.due_count(session, user.id or 0, ctx.now)
+        due = reviews.due_count(session, id_of(user), ctx.now)
         today = local_day(ctx.now, channel.timezone)
         first_day = window_start(today)
         activity = daily_activity(session, tenant_id, user.id or 0, first_day, channel.timezone)
@@ -179,24 +165,7 @@ async def remind(ctx: Context, args: Args) -> Outcome:
     with ctx.transaction() as (session, actor):
         lang = ctx.member_language(actor)
         zone = zone or actor.channel.timezone
-        insert_ignore(
-            session,
-            Reminder,
-            tenant_id=actor.tenant.id,
-            user_id=actor.user.id,
-            enabled=False,
-            at="09:00",
-            timezone=zone,
-            language=lang,
-            updated_at=ctx.now,
-        )
-        row = session.exec(
-            select(Reminder).where(Reminder.tenant_id == actor.tenant.id, Reminder.user_id == actor.user.id)
-        ).one()
-        row.enabled, row.updated_at = switch == "on", ctx.now
-        if at is not None:
-            row.at, row.timezone, row.language = at, zone, lang
-        session.add(row)
+        progress.set_reminder(session, actor.user, switch == "on", at, zone, lang, ctx.now)
     text = t(lang, "remind.on", time=at, timezone=zone) if switch == "on" else t(lang, "remind.off")
     return Outcome().add(Message(Kind.SUCCESS, body=f"⏰ {text}"), private=True)
 
@@ -207,34 +176,17 @@ async def restore_streak(ctx: Context, args: Args) -> Outcome:
         args.required("arg.user")
     with ctx.transaction() as (session, actor):
         lang = actor.channel.language
-        user = resolve_member(session, actor.tenant.id or 0, who)
-        row = streak_row(session, actor.channel.id or 0, user, ctx.now)
-        latest = latest_seq(session, actor.channel.id or 0)
-        before = state_of(row)
-        after = restore(before, latest)
-        shown_before = visible_current(before, latest)
-        if after == before:
+        user = resolve_member(session, id_of(actor.tenant), who)
+        restored = progress.restore_streak(session, id_of(actor.channel), user, actor.user, ctx.now)
+        if restored is None:
             return Outcome().add(
                 Message(Kind.INFO, body=t(lang, "restore.nothing", name=literal(user.display_name))), private=True
             )
-        store_state(row, after, ctx.now)
-        session.add(row)
-        session.add(
-            StreakRestore(
-                tenant_id=actor.tenant.id,
-                channel_id=actor.channel.id,
-                user_id=user.id,  # type: ignore[arg-type]
-                restored_by=actor.user.id,
-                before=shown_before,
-                after=after.current,  # type: ignore[arg-type]
-                created_at=ctx.now,
-            )
-        )
     return Outcome().add(
         Message(
             Kind.SUCCESS,
-            body="🩹 "
-            + t(lang, "restore.done", name=literal(user.display_name), before=shown_before, after=after.current),
+            body="🩹 " + t(lang, "restore.done", name=literal(user.display_name), before=restored.before,
+                          after=restored.after),
         )
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.cards import team_standing_lines, user_standing_lines
 from bot.commands.args import Args
@@ -16,6 +16,7 @@ from bot.markdown import code_safe, literal
 from bot.messages import Field, Kind, Message, Outcome
 from bot.rules.periods import local_day
 from bot.services import standings, teams, vacations
+from bot.storage.ids import id_of
 from bot.storage.models import User
 
 SCOPE_WORDS = {"users": "users", "user": "users", "members": "users", "teams": "teams", "team": "teams"}
@@ -36,7 +37,7 @@ def resolve_member(session: Session, tenant_id: int, value: str) -> User:
         if user is None:  # by display name, case-insensitively (an expression index serves this lookup)
             user = session.exec(
                 select(User).where(User.tenant_id == tenant_id, func.lower(User.display_name) == name.lower())
-                .order_by(User.id).limit(1)
+                .order_by(col(User.id)).limit(1)
             ).first()
     if user is None:
         raise UserError("error.unknown_user", value=value[:60])
@@ -47,10 +48,10 @@ async def streak(ctx: Context, args: Args) -> Outcome:
     who = args.rest()
     with ctx.transaction() as (session, actor):
         lang = ctx.member_language(actor)  # a private reply: in the language of the member who asked
-        user = resolve_member(session, actor.tenant.id or 0, who) if who else actor.user
-        view = standings.streak_view(session, actor.channel.id or 0, user)
+        user = resolve_member(session, id_of(actor.tenant), who) if who else actor.user
+        view = standings.streak_view(session, id_of(actor.channel), user)
         today = local_day(ctx.now, actor.channel.timezone)
-        away = vacations.current(session, actor.tenant.id or 0, user.id or 0, today)
+        away = vacations.current(session, id_of(actor.tenant), id_of(user), today)
 
     def days(n: int) -> str:
         return t(lang, "streak.days", count=n)
@@ -88,7 +89,7 @@ async def leaderboard(ctx: Context, args: Args) -> Outcome:
         else:
             raise UserError("error.bad_leaderboard", value=token[:40])
     with ctx.transaction() as (session, actor):
-        lang, tenant_id = actor.channel.language, actor.tenant.id or 0
+        lang, tenant_id = actor.channel.language, id_of(actor.tenant)
         key = standings.period_key_at(period, ctx.now, actor.channel.timezone)
         if scope == "users":
             lines = user_standing_lines(lang, standings.user_leaderboard(session, tenant_id, key))
@@ -126,7 +127,7 @@ def _unknown_team(session: Session, tenant_id: int, value: str) -> UserError:
 async def team_create(ctx: Context, args: Args) -> Outcome:
     name = _team_name(args.rest())
     with ctx.transaction() as (session, actor):
-        lang, tenant_id = actor.channel.language, actor.tenant.id or 0
+        lang, tenant_id = actor.channel.language, id_of(actor.tenant)
         existing = teams.find_team(session, tenant_id, name)  # the same name, or one that looks the same
         if existing is not None:
             raise UserError("error.team_exists", name=existing.name)
@@ -140,7 +141,7 @@ async def team_join(ctx: Context, args: Args) -> Outcome:
     raw = args.rest()
     name = _team_name(raw) if raw else args.required("arg.team")
     with ctx.transaction() as (session, actor):
-        lang, tenant_id = actor.channel.language, actor.tenant.id or 0
+        lang, tenant_id = actor.channel.language, id_of(actor.tenant)
         team = teams.find_team(session, tenant_id, name)
         if team is None:
             raise _unknown_team(session, tenant_id, name)
@@ -168,7 +169,7 @@ async def team_list(ctx: Context, args: Args) -> Outcome:
     args.done()
     with ctx.transaction() as (session, actor):
         lang = actor.channel.language
-        rows = teams.list_teams(session, actor.tenant.id or 0)
+        rows = teams.list_teams(session, id_of(actor.tenant))
     lines = [
         t(
             lang,

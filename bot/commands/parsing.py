@@ -38,7 +38,7 @@ def timezone(value: str) -> str:
     offset = parse_utc_offset(value)
     if offset is not None:
         places = ", ".join(f"`{z}`" for z in offset.places()) or "–"
-        hint = (
+        hint: tuple[str, dict[str, object]] = (
             ("error.utc_offset", {"offset": offset.label, "places": places, "etc": offset.etc_zone})
             if offset.etc_zone
             else ("error.utc_offset_places", {"offset": offset.label, "places": places})

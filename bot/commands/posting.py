@@ -10,6 +10,7 @@ from bot.commands.errors import UserError
 from bot.daily import post_daily
 from bot.i18n import t
 from bot.messages import Kind, Message, Outcome
+from bot.storage.ids import id_of
 
 
 async def post_now(ctx: Context, args: Args) -> Outcome:
@@ -17,8 +18,7 @@ async def post_now(ctx: Context, args: Args) -> Outcome:
     with ctx.transaction() as (_session, actor):
         channel = actor.channel
         today = ctx.now.astimezone(ZoneInfo(channel.timezone)).date()
-        lang, channel_id = ctx.member_language(actor), channel.id
-    assert channel_id is not None
+        lang, channel_id = ctx.member_language(actor), id_of(channel)
     result = await post_daily(ctx.services, ctx.port, channel_id, today)
     if result.status == "posted":
         return Outcome().add(

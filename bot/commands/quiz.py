@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from sqlmodel import Session
+
 from bot.cards import graded_card, quiz_card, result_card
 from bot.commands import parsing
 from bot.commands.args import Args
 from bot.commands.context import Context
 from bot.commands.errors import UserError
-from bot.messages import Outcome
+from bot.content.loader import Deck
+from bot.messages import Message, Outcome
 from bot.services import quizzes, reviews
+from bot.services.directory import Actor
+from bot.storage.ids import id_of, present
 from bot.storage.models import QuizSession
 
 
@@ -40,14 +45,19 @@ async def quiz(ctx: Context, args: Args) -> Outcome:
             deck, lang, categories, None, count, ctx.services.rng,
             due_first=due, reviewed=reviews.reviewed_questions(session, actor.user, deck.id),
         )
-        if not items:
-            raise UserError("error.no_quiz_items")
-        session_row = quizzes.start(session, channel, actor.user, deck, lang, items, ctx.now)
-        first = quizzes.item_at(ctx.services.catalog, session_row, 0)
-        assert first is not None
-        _, item, category = first
-        card = quiz_card(item, lang, deck.category_label(category, lang), session_row.id or 0, 0, len(items))
+        card = start_quiz(ctx, session, actor, deck, items)
     return Outcome().add(card, private=True)
+
+
+def start_quiz(ctx: Context, session: Session, actor: Actor, deck: Deck, items: list[quizzes.ItemRef]) -> Message:
+    """Start a quiz of ``items`` for the member in their channel: the card of its first item (``/quiz``,
+    ``/review`` and a daily post's "Quiz me" button all start one this way)."""
+    if not items:
+        raise UserError("error.no_quiz_items")
+    language = ctx.member_language(actor)  # a quiz is a private exchange: in the member's language
+    row = quizzes.start(session, actor.channel, actor.user, deck, language, items, ctx.now)
+    _, item, category = present(quizzes.item_at(ctx.services.catalog, row, 0), "the first quiz item")
+    return quiz_card(item, language, deck.category_label(category, language), id_of(row), 0, len(items))
 
 
 def _load(ctx: Context, session, actor, quiz_id: str) -> QuizSession:
@@ -73,7 +83,7 @@ async def answer(ctx: Context, quiz_id: str, position: str, option: str) -> Outc
         deck = ctx.services.catalog.get(row.deck_id)
         label = deck.category_label(category, row.language) if deck else category
         card = graded_card(
-            item, row.language, label, row.id or 0, pos, len(quizzes.items_of(row)), graded.chosen, graded.points
+            item, row.language, label, id_of(row), pos, len(quizzes.items_of(row)), graded.chosen, graded.points
         )
     if graded.first_answer:
         ctx.services.metrics.quiz_answers.labels(ctx.origin.platform, "correct" if graded.correct else "wrong").inc()
@@ -92,7 +102,7 @@ async def next_item(ctx: Context, quiz_id: str, position: str) -> Outcome:
         _, item, category = found
         deck = ctx.services.catalog.get(row.deck_id)
         label = deck.category_label(category, row.language) if deck else category
-        card = quiz_card(item, row.language, label, row.id or 0, pos, len(quizzes.items_of(row)))
+        card = quiz_card(item, row.language, label, id_of(row), pos, len(quizzes.items_of(row)))
     return Outcome().add(card, private=True, edit=True)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.commands import answers, channel_admin, learning, member_settings, members, posting, quiz
+from bot.commands import help as help_command
 from bot.commands.args import Args
 from bot.commands.context import Context
 from bot.messages import Outcome
@@ -13,12 +15,18 @@ from bot.messages import Outcome
 Handler = Callable[[Context, Args], Awaitable[Outcome]]
 
 
+ParamKind = Literal[
+    "text", "integer", "time", "timezone", "category", "team", "user", "choice", "emoji", "deck", "language",
+    "vacation",
+]
+
+
 @dataclass(frozen=True)
 class Param:
     """A typed argument, for platforms with typed options (Discord) and for help texts."""
 
     name: str
-    kind: str  # text | integer | time | timezone | category | team | user | choice | emoji | deck | language | vacation
+    kind: ParamKind
     required: bool = False
     choices: tuple[str, ...] = ()
 
@@ -47,8 +55,8 @@ TOP_LEVEL = ("quiz", "review", "answer", "streak", "stats", "leaderboard", "team
 
 
 def build_registry() -> dict[tuple[str, ...], Command]:
-    from bot.commands import help as help_command
-
+    registry: dict[tuple[str, ...], Command] = {}
+    show_help = help_command.help_handler(registry.values)  # reads the registry when it runs
     commands = [
         Command(
             ("quiz",),
@@ -113,9 +121,9 @@ def build_registry() -> dict[tuple[str, ...], Command]:
             "insights|off|on",
             "/studybot help",
             "help.cmd.help",
-            help_command.show_help,
+            show_help,
         ),
-        Command(("studybot", "help"), "", "/studybot help", "help.cmd.help", help_command.show_help),
+        Command(("studybot", "help"), "", "/studybot help", "help.cmd.help", show_help),
         Command(("studybot", "status"), "", "/studybot status", "help.cmd.status", channel_admin.status),
         Command(("studybot", "post"), "", "/studybot post", "help.cmd.post", posting.post_now, admin=True),
         Command(
@@ -187,7 +195,8 @@ def build_registry() -> dict[tuple[str, ...], Command]:
         Command(("studybot", "off"), "", "/studybot off", "help.cmd.off", channel_admin.turn_off, admin=True),
         Command(("studybot", "on"), "", "/studybot on", "help.cmd.on", channel_admin.turn_on, admin=True),
     ]
-    return {c.path: c for c in commands}
+    registry.update((c.path, c) for c in commands)
+    return registry
 
 
 def resolve(registry: dict[tuple[str, ...], Command], name: str, tokens: list[str]) -> tuple[Command, list[str]] | None:

@@ -8,6 +8,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -81,64 +82,88 @@ def sniff_delimiter(text: str) -> str:
 def read_csv(path: Path) -> tuple[dict[str, dict], list[Problem]]:
     """Questions (as dicts in the deck format) by id, and every problem found, with row and column."""
     name = path.name
-    problems: list[Problem] = []
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return {}, [Problem(name, "", f"cannot be read as UTF-8 text: {exc}")]
-    reader = csv.DictReader(io.StringIO(text), delimiter=sniff_delimiter(text))
-    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        return {}, [Problem(name, "header", f"missing columns: {', '.join(missing)}")]
+    reader, problems = _open_csv(path)
+    if reader is None:
+        return {}, problems
     questions: dict[str, dict] = {}
     rows: dict[str, dict[str, int]] = {}  # question id -> {"first" or language: row number}
     for rownum, row in enumerate(reader, start=2):
-        qid, lang = (row.get("id") or "").strip(), (row.get("language") or "").strip()
-        if lang not in LANGUAGES:
-            problems.append(Problem(name, f"row {rownum}, column language", f"must be {' or '.join(LANGUAGES)}"))
-            continue
-        shared = {
-            "category": (row.get("category") or "").strip(),
-            "difficulty": (row.get("difficulty") or "").strip(),
-            "tags": [t.strip() for t in (row.get("tags") or "").split(";") if t.strip()],
-        }
-        if qid in questions:
-            first = rows[qid]["first"]
-            for column, value in shared.items():
-                if questions[qid][column] != value:
-                    problems.append(
-                        Problem(
-                            name,
-                            f"row {rownum}, column {column}",
-                            f"differs from row {first}, the question's first row",
-                        )
-                    )
-        else:
-            questions[qid] = {"id": qid, **shared}
-            rows[qid] = {"first": rownum}
-        if lang in questions[qid]:
-            problems.append(Problem(name, f"row {rownum}, column language", f"question {qid!r} has two {lang} rows"))
-            continue
-        rows[qid][lang] = rownum
-        questions[qid][lang] = {
-            "prompt": row.get("prompt") or "",
-            "assesses": row.get("assesses") or "",
-            "answer": row.get("answer") or "",
-            "quiz": _quiz_items(row, rownum, name, problems),
-        }
+        _add_row(questions, rows, row, rownum, name, problems)
     for qid, data in questions.items():
-        try:
-            Question.model_validate(data)
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = tuple(err["loc"])
-                rownum = rows[qid].get(str(loc[0]), rows[qid]["first"]) if loc else rows[qid]["first"]
-                problems.append(
-                    Problem(
-                        name, f"row {rownum}, column {_column(loc, data)}", err["msg"].removeprefix("Value error, ")
-                    )
-                )
+        problems += _validate(data, rows[qid], name)
     return questions, problems
+
+
+def _open_csv(path: Path) -> tuple[csv.DictReader[str] | None, list[Problem]]:
+    """A reader over the file's rows, or None and the problem when it cannot be read or lacks columns."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(path.name, "", f"cannot be read as UTF-8 text: {exc}")]
+    reader = csv.DictReader(io.StringIO(text), delimiter=sniff_delimiter(text))
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        return None, [Problem(path.name, "header", f"missing columns: {', '.join(missing)}")]
+    return reader, []
+
+
+def _add_row(
+    questions: dict[str, dict],
+    rows: dict[str, dict[str, int]],
+    row: dict[str, str],
+    rownum: int,
+    name: str,
+    problems: list[Problem],
+) -> None:
+    """Add one language's row of a question: the first row of a question sets its shared columns, later rows
+    must repeat them."""
+    qid, lang = (row.get("id") or "").strip(), (row.get("language") or "").strip()
+    if lang not in LANGUAGES:
+        problems.append(Problem(name, f"row {rownum}, column language", f"must be {' or '.join(LANGUAGES)}"))
+        return
+    shared = {
+        "category": (row.get("category") or "").strip(),
+        "difficulty": (row.get("difficulty") or "").strip(),
+        "tags": [t.strip() for t in (row.get("tags") or "").split(";") if t.strip()],
+    }
+    if qid in questions:
+        problems += _shared_differences(questions[qid], shared, rownum, rows[qid]["first"], name)
+    else:
+        questions[qid] = {"id": qid, **shared}
+        rows[qid] = {"first": rownum}
+    if lang in questions[qid]:
+        problems.append(Problem(name, f"row {rownum}, column language", f"question {qid!r} has two {lang} rows"))
+        return
+    rows[qid][lang] = rownum
+    questions[qid][lang] = {
+        "prompt": row.get("prompt") or "",
+        "assesses": row.get("assesses") or "",
+        "answer": row.get("answer") or "",
+        "quiz": _quiz_items(row, rownum, name, problems),
+    }
+
+
+def _shared_differences(question: dict, shared: dict, rownum: int, first: int, name: str) -> list[Problem]:
+    return [
+        Problem(name, f"row {rownum}, column {column}", f"differs from row {first}, the question's first row")
+        for column, value in shared.items()
+        if question[column] != value
+    ]
+
+
+def _validate(data: dict, rows: dict[str, int], name: str) -> list[Problem]:
+    """Schema problems of one question, each named by the row of the language it is in (else the first row)."""
+    try:
+        Question.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            rownum = rows.get(str(loc[0]), rows["first"]) if loc else rows["first"]
+            message = err["msg"].removeprefix("Value error, ")
+            problems.append(Problem(name, f"row {rownum}, column {_column(loc, data)}", message))
+        return problems
+    return []
 
 
 def import_csv(path: Path, deck_dir: Path) -> int:
@@ -155,7 +180,7 @@ def import_csv(path: Path, deck_dir: Path) -> int:
             shutil.copytree(deck_dir, staged)
         (staged / QUESTIONS_DIR).mkdir(parents=True, exist_ok=True)
         deck_file = staged / DECK_FILE
-        info = (
+        info: dict[str, Any] = (
             yaml.safe_load(deck_file.read_text(encoding="utf-8"))
             if deck_file.exists()
             else {

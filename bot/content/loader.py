@@ -11,6 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.content.schema import DeckInfo, Question, QuestionText
+from bot.storage.ids import present
 
 DECK_FILE = "deck.yaml"
 QUESTIONS_DIR = "questions"
@@ -77,8 +78,7 @@ class Catalog:
         question = deck.questions.get(question_id) if deck else None
         if question is None:
             return None
-        side = question.text(language) or question.text(question.languages[0])
-        assert side is not None
+        side = present(question.text(language) or question.text(question.languages[0]), f"text of {question_id}")
         return question, side
 
 
@@ -136,75 +136,97 @@ def _validation_problems(rel: str, exc: ValidationError) -> list[Problem]:
 
 def load_deck(path: Path) -> tuple[Deck | None, list[Problem]]:
     """Load one deck folder. Returns the deck (None if its deck.yaml is unusable) and every problem found."""
-    problems: list[Problem] = []
     deck_file = path / DECK_FILE
     if not deck_file.is_file():
         return None, [Problem(_relative(deck_file, path), "", "missing: every deck folder needs a deck.yaml")]
-    raw = _read_yaml(deck_file, path, problems)
-    info: DeckInfo | None = None
-    if raw is not None:
-        try:
-            info = DeckInfo.model_validate(raw)
-        except ValidationError as exc:
-            problems.extend(_validation_problems(_relative(deck_file, path), exc))
-    if info is not None and info.id != path.name:
-        problems.append(Problem(_relative(deck_file, path), "id", f"is {info.id!r} but the folder is {path.name!r}"))
-
+    problems: list[Problem] = []
+    info = _load_info(deck_file, path, problems)
     questions: dict[str, Question] = {}
     qdir = path / QUESTIONS_DIR
     files = sorted(qdir.glob("*.y*ml")) if qdir.is_dir() else []
     if not files:
         problems.append(Problem(_relative(qdir, path), "", "no question files (questions/*.yaml)"))
     for qfile in files:
-        rel = _relative(qfile, path)
-        data = _read_yaml(qfile, path, problems)
-        if data is None:
+        question = _load_question(qfile, path, problems)
+        if question is None:
             continue
-        try:
-            question = Question.model_validate(data)
-        except ValidationError as exc:
-            problems.extend(_validation_problems(rel, exc))
-            continue
-        misaligned = question.quiz_misalignment()
-        if misaligned is not None:
-            problems.append(
-                Problem(
-                    rel,
-                    f"{misaligned}.quiz",
-                    "quiz items must have the same ids, order and option counts in "
-                    f"every language (compare with {question.languages[0]})",
-                )
-            )
-        if question.key_point_misalignment() is not None:
-            problems.append(
-                Problem(
-                    rel,
-                    f"{question.key_point_misalignment()}.key_points",
-                    "every language must list the same number of key points, in the same order "
-                    f"(compare with {question.languages[0]})",
-                )
-            )
-        if qfile.stem != question.id:
-            problems.append(Problem(rel, "id", f"is {question.id!r} but the file is named {qfile.name!r}"))
         if question.id in questions:
-            problems.append(Problem(rel, "id", f"{question.id!r} is used by another question"))
+            problems.append(Problem(_relative(qfile, path), "id", f"{question.id!r} is used by another question"))
             continue
         if info is not None:
-            if question.category not in info.categories:
-                known = ", ".join(sorted(info.categories))
-                problems.append(
-                    Problem(rel, "category", f"{question.category!r} is not in deck.yaml categories ({known})")
-                )
-            for lang in info.languages:
-                if question.text(lang) is None:
-                    problems.append(Problem(rel, lang, f"missing: the deck promises {lang}"))
-            for lang in question.languages:
-                if lang not in info.languages:
-                    problems.append(Problem(rel, lang, "this language is not in deck.yaml languages"))
+            problems += _against_deck(question, info, _relative(qfile, path))
         questions[question.id] = question
     if info is None or problems:
-        return (Deck(info, questions, path) if info is not None and not problems else None), problems
+        return None, problems
     return Deck(info, questions, path), []
+
+
+def _load_info(deck_file: Path, path: Path, problems: list[Problem]) -> DeckInfo | None:
+    raw = _read_yaml(deck_file, path, problems)
+    if raw is None:
+        return None
+    try:
+        info = DeckInfo.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(_validation_problems(_relative(deck_file, path), exc))
+        return None
+    if info.id != path.name:
+        problems.append(Problem(_relative(deck_file, path), "id", f"is {info.id!r} but the folder is {path.name!r}"))
+    return info
+
+
+def _load_question(qfile: Path, path: Path, problems: list[Problem]) -> Question | None:
+    """One question file against the schema (its quiz aligned across languages, its file named by its id)."""
+    rel = _relative(qfile, path)
+    data = _read_yaml(qfile, path, problems)
+    if data is None:
+        return None
+    try:
+        question = Question.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_validation_problems(rel, exc))
+        return None
+    misaligned = question.quiz_misalignment()
+    if misaligned is not None:
+        problems.append(
+            Problem(
+                rel,
+                f"{misaligned}.quiz",
+                "quiz items must have the same ids, order and option counts in "
+                f"every language (compare with {question.languages[0]})",
+            )
+        )
+    if question.key_point_misalignment() is not None:
+        problems.append(
+            Problem(
+                rel,
+                f"{question.key_point_misalignment()}.key_points",
+                "every language must list the same number of key points, in the same order "
+                f"(compare with {question.languages[0]})",
+            )
+        )
+    if qfile.stem != question.id:
+        problems.append(Problem(rel, "id", f"is {question.id!r} but the file is named {qfile.name!r}"))
+    return question
+
+
+def _against_deck(question: Question, info: DeckInfo, rel: str) -> list[Problem]:
+    """What a question breaks of its deck.yaml: an unknown category, a promised language missing, an extra one."""
+    problems = []
+    if question.category not in info.categories:
+        known = ", ".join(sorted(info.categories))
+        problems.append(Problem(rel, "category", f"{question.category!r} is not in deck.yaml categories ({known})"))
+    problems += [
+        Problem(rel, lang, f"missing: the deck promises {lang}")
+        for lang in info.languages
+        if question.text(lang) is None
+    ]
+    problems += [
+        Problem(rel, lang, "this language is not in deck.yaml languages")
+        for lang in question.languages
+        if lang not in info.languages
+    ]
+    return problems
 
 
 def _looks_like_deck(folder: Path) -> bool:

@@ -7,6 +7,7 @@ import functools
 import re
 import unicodedata
 from datetime import date, datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -32,12 +33,14 @@ def number(language: str, value: float) -> str:
     return format_decimal(value, "#,##0.#", locale=locale(language))
 
 
-def weekday_name(language: str, weekday: int, width: str = "wide") -> str:
+def weekday_name(
+    language: str, weekday: int, width: Literal["abbreviated", "narrow", "short", "wide"] = "wide"
+) -> str:
     """Monday is 0: "Monday"/"segunda-feira" (wide), "Mon"/"seg." (abbreviated)."""
     return get_day_names(width, locale=locale(language))[weekday]
 
 
-def month_name(language: str, month: int, width: str = "abbreviated") -> str:
+def month_name(language: str, month: int, width: Literal["abbreviated", "narrow", "wide"] = "abbreviated") -> str:
     """January is 1: "Jan"/"jan." (abbreviated)."""
     return get_month_names(width, locale=locale(language))[month]
 

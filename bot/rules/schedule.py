@@ -63,9 +63,7 @@ def parse_days(text: str) -> frozenset[int]:
             days.update(span)
         else:
             raise ScheduleError("bad_days", text)
-    if not days:
-        raise ScheduleError("bad_days", text)
-    return frozenset(days)
+    return frozenset(days)  # never empty: every part adds a day or raises
 
 
 def format_days(days: frozenset[int]) -> str:

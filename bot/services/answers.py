@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.rules.grading import Grade, fsrs_rating
 from bot.services import reviews
@@ -30,7 +31,7 @@ def record(
     (rating from the coverage band); later ones are practice, stored and graded but not counted again."""
     assert post.id is not None and user.id is not None
     rating = fsrs_rating(grade)
-    values = dict(
+    values: dict[str, Any] = dict(
         tenant_id=post.tenant_id,
         channel_id=post.channel_id,
         post_id=post.id,
@@ -58,7 +59,7 @@ def record(
     points = 0
     if first:
         points = participate(session, post, user, now).points
-        reviews.record(session, user, post.deck_id, post.question_id, rating, now)
+        reviews.record(session, user, post.deck_id, post.question_id, reviews.Grade(rating), now)
     return Recorded(row, first, points)
 
 
@@ -86,10 +87,10 @@ def dispute(session: Session, answer: FreeAnswer, user: User, point: int, now: d
 def disputed_points(session: Session, tenant_id: int, channel_id: int | None) -> Counter[tuple[str, str, int]]:
     """How often each (question, language, key point) was disputed: where the deck's terms need new phrasings."""
     stmt = (
-        select(AnswerDispute.question_id, AnswerDispute.language, AnswerDispute.point, func.count())
-        .join(FreeAnswer, FreeAnswer.id == AnswerDispute.answer_id)
+        select(col(AnswerDispute.question_id), col(AnswerDispute.language), col(AnswerDispute.point), func.count())
+        .join(FreeAnswer, col(FreeAnswer.id) == col(AnswerDispute.answer_id))
         .where(AnswerDispute.tenant_id == tenant_id)
-        .group_by(AnswerDispute.question_id, AnswerDispute.language, AnswerDispute.point)
+        .group_by(col(AnswerDispute.question_id), col(AnswerDispute.language), col(AnswerDispute.point))
     )
     if channel_id is not None:
         stmt = stmt.where(FreeAnswer.channel_id == channel_id)

@@ -9,11 +9,12 @@ from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy.orm import make_transient_to_detached
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.events import Origin
 from bot.rules.schedule import Schedule, parse_days, parse_time
 from bot.storage.db import insert_ignore, insert_ignore_id
+from bot.storage.ids import id_of, present
 from bot.storage.models import Channel, Tenant, User
 
 
@@ -50,7 +51,7 @@ def find_user(session: Session, tenant_id: int, external_id: str) -> User | None
 def ensure_tenant(session: Session, platform: str, external_id: str, name: str, now: datetime) -> Tenant:
     insert_ignore(session, Tenant, platform=platform, external_id=external_id, name=name, created_at=now)
     tenant = find_tenant(session, platform, external_id)
-    assert tenant is not None
+    tenant = present(tenant, "the tenant just ensured")
     if name and tenant.name != name:
         tenant.name = name
         session.add(tenant)
@@ -60,11 +61,11 @@ def ensure_tenant(session: Session, platform: str, external_id: str, name: str, 
 def ensure_channel(
     session: Session, tenant: Tenant, external_id: str, name: str, defaults: ChannelDefaults, now: datetime
 ) -> Channel:
-    assert tenant.id is not None
+    tenant_id = id_of(tenant)
     insert_ignore(
         session,
         Channel,
-        tenant_id=tenant.id,
+        tenant_id=tenant_id,
         external_id=external_id,
         name=name,
         deck_id=defaults.deck_id,
@@ -78,8 +79,8 @@ def ensure_channel(
         created_at=now,
         updated_at=now,
     )
-    channel = find_channel(session, tenant.id, external_id)
-    assert channel is not None
+    channel = find_channel(session, tenant_id, external_id)
+    channel = present(channel, "the channel just ensured")
     if name and channel.name != name:
         channel.name = name
         session.add(channel)
@@ -89,17 +90,15 @@ def ensure_channel(
 def ensure_user(
     session: Session, tenant: Tenant, external_id: str, name: str, now: datetime, locale: str = ""
 ) -> User:
-    assert tenant.id is not None
-    values = {"tenant_id": tenant.id, "external_id": external_id, "display_name": name or external_id,
-              "locale": locale[:16], "created_at": now}
+    values: dict[str, Any] = {"tenant_id": id_of(tenant), "external_id": external_id,
+                              "display_name": name or external_id, "locale": locale[:16], "created_at": now}
     new_id = insert_ignore_id(session, User, **values)
     if new_id is not None:  # the row just written: no need to read it back
         created = User(id=new_id, **values)
         make_transient_to_detached(created)
         session.add(created)
         return created
-    user = find_user(session, tenant.id, external_id)
-    assert user is not None
+    user = present(find_user(session, id_of(tenant), external_id), "the member just ensured")
     if name and user.display_name != name:
         user.display_name = name
         session.add(user)
@@ -153,8 +152,8 @@ def _actor_query() -> Any:
     # One statement, built once: the event's tenant, its channel and its member, whichever exist.
     return (
         select(Tenant, Channel, User)
-        .outerjoin(Channel, (Channel.tenant_id == Tenant.id) & (Channel.external_id == bindparam("channel")))
-        .outerjoin(User, (User.tenant_id == Tenant.id) & (User.external_id == bindparam("user")))
+        .outerjoin(Channel, (col(Channel.tenant_id) == Tenant.id) & (col(Channel.external_id) == bindparam("channel")))
+        .outerjoin(User, (col(User.tenant_id) == Tenant.id) & (col(User.external_id) == bindparam("user")))
         .where(Tenant.platform == bindparam("platform"), Tenant.external_id == bindparam("tenant"))
     )
 
@@ -167,7 +166,7 @@ def find_actor(session: Session, origin: Origin) -> Found:
         "channel": origin.channel_id,
         "user": origin.user_id,
     }
-    row = session.exec(_actor_query(), params=params).first()  # type: ignore[call-overload]
+    row = session.exec(_actor_query(), params=params).first()
     return Found(*row) if row is not None else Found(None, None, None)
 
 
@@ -192,8 +191,13 @@ def channel_schedule(channel: Channel) -> Schedule:
     return Schedule(parse_time(channel.post_time), channel.timezone, parse_days(channel.days))
 
 
-def enabled_channels(session: Session, platform: str | None = None) -> list[tuple[Tenant, Channel]]:
-    stmt = select(Tenant, Channel).join(Channel, Channel.tenant_id == Tenant.id).where(Channel.enabled == True)  # noqa: E712
+def enabled_channels(
+    session: Session, platform: str | None = None, channel_id: int | None = None
+) -> list[tuple[Tenant, Channel]]:
+    """The enabled channels with their workspace: all, one platform's, or the one channel if it is enabled."""
+    stmt = select(Tenant, Channel).join(Channel, col(Channel.tenant_id) == Tenant.id).where(Channel.enabled == True)  # noqa: E712
     if platform:
         stmt = stmt.where(Tenant.platform == platform)
+    if channel_id is not None:
+        stmt = stmt.where(Channel.id == channel_id)
     return [(t, c) for t, c in session.exec(stmt).all()]

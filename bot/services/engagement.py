@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
@@ -16,10 +17,20 @@ from bot.rules.streaks import StreakState, earns_bonus, record_engagement
 from bot.services import reviews, totals, vacations
 from bot.services.posting import latest_seq
 from bot.services.reactions import MemberFacts, PostFacts
+from bot.services.reviews import Grade
 from bot.storage.db import insert_ignore
+from bot.storage.ids import id_of
 from bot.storage.models import Channel, DailyPost, Participation, PointsEntry, Reveal, SelfGrade, Streak, User
 
-GRADES = ("again", "hard", "good", "easy")
+GRADES: tuple[Grade, ...] = tuple(Grade)
+
+
+class Reason(StrEnum):
+    """Why points were added: ``PointsEntry.reason``, one entry per reason and reference."""
+
+    PARTICIPATION = "participation"
+    CORRECT_ANSWER = "correct_answer"
+    STREAK_BONUS = "streak_bonus"
 
 
 @dataclass(frozen=True)
@@ -32,7 +43,7 @@ def award(
     session: Session,
     user: User | MemberFacts,
     channel_id: int | None,
-    reason: str,
+    reason: Reason,
     ref_key: str,
     points: int,
     now: datetime,
@@ -41,12 +52,12 @@ def award(
     """Add a ledger entry once per (member, reason, reference), and its points to the running totals of the
     member and their team for the periods holding ``now`` in the calendar of the channel (``timezone``, when the
     caller knows it). True when it was added now."""
-    assert user.id is not None
+    user_id = id_of(user)
     added = insert_ignore(
         session,
         PointsEntry,
         tenant_id=user.tenant_id,
-        user_id=user.id,
+        user_id=user_id,
         channel_id=channel_id,
         reason=reason,
         ref_key=ref_key,
@@ -58,23 +69,23 @@ def award(
             channel = session.get(Channel, channel_id) if channel_id is not None else None
             timezone = channel.timezone if channel else "UTC"
         day = local_day(now, timezone)
-        totals.add(session, user.tenant_id, user.id, keys_for(day), points, now)
+        totals.add(session, user.tenant_id, user_id, keys_for(day), points, now)
     return added
 
 
 def streak_row(session: Session, channel_id: int, user: User, now: datetime) -> Streak:
-    assert user.id is not None
+    user_id = id_of(user)
     insert_ignore(
         session,
         Streak,
         tenant_id=user.tenant_id,
         channel_id=channel_id,
-        user_id=user.id,
+        user_id=user_id,
         current=0,
         longest=0,
         updated_at=now,
     )
-    row = session.exec(select(Streak).where(Streak.channel_id == channel_id, Streak.user_id == user.id)).one()
+    row = session.exec(select(Streak).where(Streak.channel_id == channel_id, Streak.user_id == user_id)).one()
     return row
 
 
@@ -143,7 +154,7 @@ def participate(
 ) -> Engagement:
     """Count engagement with ``post`` if it is the channel's open question (the latest one) and not yet counted.
     ``latest`` (the channel's latest ``seq``) and ``timezone``: when the caller read them already."""
-    assert post.id is not None and user.id is not None
+    post_id, user_id = id_of(post), id_of(user)
     if post.seq != (latest if latest is not None else latest_seq(session, post.channel_id)):
         return Engagement(counted=False, points=0)
     inserted = insert_ignore(
@@ -151,8 +162,8 @@ def participate(
         Participation,
         tenant_id=post.tenant_id,
         channel_id=post.channel_id,
-        post_id=post.id,
-        user_id=user.id,
+        post_id=post_id,
+        user_id=user_id,
         seq=post.seq,
         question_day=post.question_day,
         created_at=now,
@@ -161,15 +172,22 @@ def participate(
         return Engagement(counted=False, points=0)
     points = 0
     if award(
-        session, user, post.channel_id, "participation", f"post:{post.id}", scoring.PARTICIPATION_POINTS, now, timezone
+        session,
+        user,
+        post.channel_id,
+        Reason.PARTICIPATION,
+        f"post:{post_id}",
+        scoring.PARTICIPATION_POINTS,
+        now,
+        timezone,
     ):
         points += scoring.PARTICIPATION_POINTS
-    before, after = advance_streak(session, post.tenant_id, post.channel_id, user.id, post.seq, now)
+    before, after = advance_streak(session, post.tenant_id, post.channel_id, user_id, post.seq, now)
     if earns_bonus(before, after) and award(
         session,
         user,
         post.channel_id,
-        "streak_bonus",
+        Reason.STREAK_BONUS,
         f"streak:{post.channel_id}:{post.seq}",
         scoring.STREAK_BONUS_POINTS,
         now,
@@ -190,20 +208,22 @@ def reveal(
 ) -> bool:
     """Record a reveal; False when this member had revealed this post already. ``latest``, ``timezone``: as for
     :func:`participate`."""
-    assert post.id is not None and user.id is not None
+    post_id, user_id = id_of(post), id_of(user)
     first = insert_ignore(
-        session, Reveal, tenant_id=post.tenant_id, post_id=post.id, user_id=user.id, via=via, created_at=now
+        session, Reveal, tenant_id=post.tenant_id, post_id=post_id, user_id=user_id, via=via, created_at=now
     )
     if first:
         participate(session, post, user, now, latest, timezone)
     return first
 
 
-def self_grade(session: Session, post: DailyPost, user: User, grade: str, now: datetime) -> bool:
+def self_grade(session: Session, post: DailyPost, user: User, grade: Grade, now: datetime) -> bool:
     """Record a self-grade (again, hard, good, easy); False when this member had graded this post already."""
-    assert post.id is not None and user.id is not None and grade in GRADES
+    if grade not in GRADES:
+        raise ValueError(f"unknown grade {grade!r}: one of {', '.join(GRADES)}, e.g. 'good'")
+    post_id, user_id = id_of(post), id_of(user)
     first = insert_ignore(
-        session, SelfGrade, tenant_id=post.tenant_id, post_id=post.id, user_id=user.id, grade=grade, created_at=now
+        session, SelfGrade, tenant_id=post.tenant_id, post_id=post_id, user_id=user_id, grade=grade, created_at=now
     )
     if first:
         participate(session, post, user, now)

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.storage.models import DailyPost, QuizAttempt, Reveal, SelfGrade
 
@@ -23,7 +23,7 @@ def question_insights(
     reveal_rows = session.exec(
         scoped(
             select(DailyPost.question_id, func.count())
-            .join(Reveal, Reveal.post_id == DailyPost.id)
+            .join(Reveal, col(Reveal.post_id) == DailyPost.id)
             .where(Reveal.tenant_id == tenant_id, *([DailyPost.channel_id == channel_id] if channel_id else [])),
             Reveal.created_at,
         ).group_by(DailyPost.question_id)
@@ -31,7 +31,7 @@ def question_insights(
     grade_rows = session.exec(
         scoped(
             select(DailyPost.question_id, SelfGrade.grade, func.count())
-            .join(SelfGrade, SelfGrade.post_id == DailyPost.id)
+            .join(SelfGrade, col(SelfGrade.post_id) == DailyPost.id)
             .where(SelfGrade.tenant_id == tenant_id, *([DailyPost.channel_id == channel_id] if channel_id else [])),
             SelfGrade.created_at,
         ).group_by(DailyPost.question_id, SelfGrade.grade)

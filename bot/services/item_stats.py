@@ -12,7 +12,8 @@ import math
 from dataclasses import dataclass, field
 from statistics import median
 
-from sqlmodel import Session, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
 
 from bot.content.loader import Deck
 from bot.storage.models import QuizAttempt, QuizSession
@@ -138,19 +139,19 @@ def compute(
 def load_answers(session: Session, tenant_id: int | None, deck_id: str, channel_id: int | None = None) -> list[Answer]:
     """Every quiz answer on ``deck_id`` (in a tenant and channel when given), oldest first."""
     stmt = (
-        select(
-            QuizAttempt.user_id, QuizAttempt.question_id, QuizAttempt.item_id, QuizAttempt.correct,
-            QuizAttempt.option_index,
+        sa_select(
+            col(QuizAttempt.user_id), col(QuizAttempt.question_id), col(QuizAttempt.item_id),
+            col(QuizAttempt.correct), col(QuizAttempt.option_index),
         )
-        .join(QuizSession, QuizSession.id == QuizAttempt.session_id)
-        .where(QuizSession.deck_id == deck_id)
-        .order_by(QuizAttempt.created_at, QuizAttempt.id)
+        .join(QuizSession, col(QuizSession.id) == col(QuizAttempt.session_id))
+        .where(col(QuizSession.deck_id) == deck_id)
+        .order_by(col(QuizAttempt.created_at), col(QuizAttempt.id))
     )
     if tenant_id is not None:
-        stmt = stmt.where(QuizAttempt.tenant_id == tenant_id)
+        stmt = stmt.where(col(QuizAttempt.tenant_id) == tenant_id)
     if channel_id is not None:
-        stmt = stmt.where(QuizSession.channel_id == channel_id)
-    return [Answer(u, q, i, bool(c), o) for u, q, i, c, o in session.exec(stmt).all()]
+        stmt = stmt.where(col(QuizSession.channel_id) == channel_id)
+    return [Answer(u, q, i, bool(c), o) for u, q, i, c, o in session.execute(stmt).all()]
 
 
 def correct_options(deck: Deck) -> dict[str, int]:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, func, or_, update
+from sqlalchemy import BindParameter, Select, Table, bindparam, func, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from bot.content.loader import Catalog
 from bot.rules.selection import choose_adaptive, choose_question
 from bot.services import group_memory
+from bot.storage.ids import id_of, present
 from bot.storage.models import Channel, DailyPost
 
 
@@ -52,7 +53,7 @@ def latest_seq(session: Session, channel_id: int) -> int | None:
     return session.exec(select(func.max(DailyPost.seq)).where(DailyPost.channel_id == channel_id)).one()
 
 
-def _as_post(row: Mapping[str, Any]) -> DailyPost:
+def _as_post(row: Mapping[Any, Any]) -> DailyPost:
     """A ``DailyPost``, attached to no session, holding a row read or written with Core."""
     return DailyPost(**row)
 
@@ -61,7 +62,7 @@ def _as_post(row: Mapping[str, Any]) -> DailyPost:
 class _History:
     """What a claim needs to know of a channel's posts, read in one statement."""
 
-    existing: Mapping[str, Any] | None  # the row for the question day, if claimed already
+    existing: Mapping[Any, Any] | None  # the row for the question day, if claimed already
     max_seq: int  # 0 when the channel has no posts
     cycle: int  # the deck's current cycle: the highest cycle posted from it, 0 when none
     used: frozenset[str]  # questions of the deck posted in that cycle
@@ -71,7 +72,8 @@ def _history_statement() -> Select[Any]:
     """The day's row, the channel's latest row and the rows of the deck's current cycle."""
     posts = _posts()
     c = posts.c
-    channel_id, deck_id = bindparam("channel_id"), bindparam("deck_id")
+    channel_id: BindParameter[Any] = bindparam("channel_id")
+    deck_id: BindParameter[Any] = bindparam("deck_id")
     max_seq = core_select(func.max(c.seq)).where(c.channel_id == channel_id).scalar_subquery()
     max_cycle = core_select(func.max(c.cycle)).where(c.channel_id == channel_id, c.deck_id == deck_id).scalar_subquery()
     return core_select(posts).where(
@@ -122,10 +124,10 @@ def _history(session: Session, channel_id: int, question_day: date, deck_id: str
     return _summarise(rows, question_day, deck_id)
 
 
-def _summarise(rows: Iterable[Mapping[str, Any]], question_day: date, deck_id: str) -> _History:
-    existing: Mapping[str, Any] | None = None
+def _summarise(rows: Iterable[Mapping[Any, Any]], question_day: date, deck_id: str) -> _History:
+    existing: Mapping[Any, Any] | None = None
     max_seq, cycle = 0, 0
-    in_deck: list[Mapping[str, Any]] = []
+    in_deck: list[Mapping[Any, Any]] = []
     for row in rows:
         if row["question_day"] == question_day:
             existing = row
@@ -177,8 +179,8 @@ def _insert_claim(session: Session, values: dict[str, Any]) -> DailyPost | None:
 def claim(session: Session, channel: Channel, question_day: date, catalog: Catalog, seed: str, now: datetime) -> Claim:
     """Claim (channel, question_day). A second claim, from a retry, a double fire or another replica, finds the
     first and gets ``new=False``: the unique key on (channel, question_day) decides."""
-    assert channel.id is not None
-    history = _history(session, channel.id, question_day, channel.deck_id)
+    channel_id = id_of(channel)
+    history = _history(session, channel_id, question_day, channel.deck_id)
     if history.existing is not None:
         return Claim(_as_post(history.existing), new=False)
     if channel.question_order == "adaptive":
@@ -193,7 +195,7 @@ def claim(session: Session, channel: Channel, question_day: date, catalog: Catal
         session,
         {
             "tenant_id": channel.tenant_id,
-            "channel_id": channel.id,
+            "channel_id": channel_id,
             "question_day": question_day,
             "seq": history.max_seq + 1,
             "cycle": cycle,
@@ -207,7 +209,7 @@ def claim(session: Session, channel: Channel, question_day: date, catalog: Catal
     if inserted is not None:
         return Claim(inserted, new=True)
     # Lost a race: the winner's row for the day, or None if the race was for the seq (another day's claim).
-    params = {"channel_id": channel.id, "question_day": question_day}
+    params = {"channel_id": channel_id, "question_day": question_day}
     row = session.connection().execute(_statements()["day_row"], params).mappings().first()
     return Claim(_as_post(row) if row is not None else None, new=False)
 
@@ -216,15 +218,14 @@ def mark_sent(session: Session, post_id: int, message_id: str, now: datetime) ->
     """Record the send, counting the attempt in SQL; the post as it now stands."""
     params = {"post_id": post_id, "sent_message_id": message_id, "sent_now": now}
     row = session.connection().execute(_statements()["mark_sent"], params).mappings().first()
-    assert row is not None
-    return _as_post(row)
+    return _as_post(present(row, f"daily post {post_id}"))
 
 
 def mark_failed(session: Session, post_id: int, error: str) -> None:
     found = (
         session.connection().execute(_statements()["mark_failed"], {"post_id": post_id, "error": error[:300]}).first()
     )
-    assert found is not None
+    present(found, f"daily post {post_id}")
 
 
 def mark_unknown(session: Session, post_id: int, error: str, now: datetime) -> None:

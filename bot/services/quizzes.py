@@ -8,15 +8,16 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.content.loader import Catalog, Deck
 from bot.content.schema import QuizItem
 from bot.rules import scoring
 from bot.services import reviews
-from bot.services.engagement import Engagement, award, participate
+from bot.services.engagement import Engagement, Reason, award, participate
 from bot.services.posting import latest_post
 from bot.storage.db import insert_ignore
+from bot.storage.ids import id_of, present
 from bot.storage.models import Channel, QuizAttempt, QuizSession, User
 
 MAX_QUIZ_ITEMS = 20
@@ -154,15 +155,15 @@ def answer(
     """Grade an answer. ``item`` is as shown to the member (``item_at``) and ``chosen`` the position they clicked;
     the attempt also records the option's deck index and the order shown, for item statistics. The first answer
     for a position counts; a repeated click is reported, not re-graded."""
-    assert quiz.id is not None and user.id is not None
+    quiz_id, user_id = id_of(quiz), id_of(user)
     correct = chosen == item.correct
     order = option_order(quiz.user_id, ref, len(item.options))
     first = insert_ignore(
         session,
         QuizAttempt,
         tenant_id=quiz.tenant_id,
-        session_id=quiz.id,
-        user_id=user.id,
+        session_id=quiz_id,
+        user_id=user_id,
         position=position,
         question_id=ref.question_id,
         item_id=ref.item_id,
@@ -174,24 +175,26 @@ def answer(
     )
     if not first:
         previous = session.exec(
-            QuizAttempt.__table__.select().where(  # type: ignore[attr-defined]
-                QuizAttempt.session_id == quiz.id, QuizAttempt.position == position
+            select(col(QuizAttempt.correct), col(QuizAttempt.chosen)).where(
+                QuizAttempt.session_id == quiz_id, QuizAttempt.position == position
             )
         ).first()
-        return Graded(bool(previous.correct), False, int(previous.chosen), 0, None)
+        was_correct, was_chosen = present(previous, "the first attempt at this position")
+        return Graded(bool(was_correct), False, int(was_chosen), 0, None)
     points = 0
     quiz.answered += 1
     if correct:
         quiz.correct += 1
         # Once per item and day, so re-running a quiz is practice, not a way to farm points.
         ref_key = f"item:{ref.key()}:{now.date().isoformat()}"
-        if award(session, user, quiz.channel_id, "correct_answer", ref_key, scoring.CORRECT_ANSWER_POINTS, now):
+        if award(session, user, quiz.channel_id, Reason.CORRECT_ANSWER, ref_key, scoring.CORRECT_ANSWER_POINTS, now):
             points += scoring.CORRECT_ANSWER_POINTS
             quiz.points += scoring.CORRECT_ANSWER_POINTS
     if quiz.answered >= len(items_of(quiz)):
         quiz.status = "done"
     session.add(quiz)
-    reviews.record(session, user, quiz.deck_id, ref.question_id, "good" if correct else "again", now)
+    grade = reviews.Grade.GOOD if correct else reviews.Grade.AGAIN
+    reviews.record(session, user, quiz.deck_id, ref.question_id, grade, now)
     engagement = None
     post = latest_post(session, quiz.channel_id)
     if post is not None and post.question_id == ref.question_id and post.deck_id == quiz.deck_id:

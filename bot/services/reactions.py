@@ -67,7 +67,8 @@ class ReactionTarget:
 
 @cache
 def _query() -> Any:
-    tenants, channels, users, posts = (m.__table__ for m in (Tenant, Channel, User, DailyPost))  # type: ignore[attr-defined]
+    tables = Tenant.__table__, Channel.__table__, User.__table__, DailyPost.__table__  # type: ignore[attr-defined]
+    tenants, channels, users, posts = tables
     others = posts.alias("channel_posts")
     latest = select(func.max(others.c.seq)).where(others.c.channel_id == channels.c.id).scalar_subquery()
     return (

@@ -51,9 +51,9 @@ def purge_tenant(services: Services, platform: str, tenant_external_id: str) -> 
         for table in reversed(SQLModel.metadata.sorted_tables):
             if table.name == Tenant.__tablename__ or "tenant_id" not in table.c:
                 continue
-            result = session.execute(delete(table).where(table.c.tenant_id == tenant.id))  # type: ignore[call-overload]
+            result = session.connection().execute(delete(table).where(table.c.tenant_id == tenant.id))
             counts[table.name] = result.rowcount or 0
-        result = session.execute(
+        result = session.connection().execute(
             delete(ProcessedEvent).where(
                 ProcessedEvent.platform == platform,  # type: ignore[arg-type]
                 ProcessedEvent.tenant_key == tenant_external_id,  # type: ignore[arg-type]

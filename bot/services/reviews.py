@@ -10,15 +10,27 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from fsrs import Card, Rating, Scheduler
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.storage.db import insert_ignore
+from bot.storage.ids import id_of
 from bot.storage.models import ReviewState, User
 
-RATINGS = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good, "easy": Rating.Easy}
+
+class Grade(StrEnum):
+    """A member's answer to "how well did you know it", from the self-grade buttons."""
+
+    AGAIN = "again"
+    HARD = "hard"
+    GOOD = "good"
+    EASY = "easy"
+
+
+RATINGS = {Grade.AGAIN: Rating.Again, Grade.HARD: Rating.Hard, Grade.GOOD: Rating.Good, Grade.EASY: Rating.Easy}
 
 
 @functools.cache
@@ -32,21 +44,21 @@ class Due:
     due: datetime
 
 
-def record(session: Session, user: User, deck_id: str, question_id: str, grade: str, now: datetime) -> ReviewState:
+def record(session: Session, user: User, deck_id: str, question_id: str, grade: Grade, now: datetime) -> ReviewState:
     """Apply one review (``grade`` in again/hard/good/easy) at ``now`` to the member's card for the question."""
-    assert user.id is not None
-    insert_ignore(session, ReviewState, tenant_id=user.tenant_id, user_id=user.id, deck_id=deck_id,
+    user_id = id_of(user)
+    insert_ignore(session, ReviewState, tenant_id=user.tenant_id, user_id=user_id, deck_id=deck_id,
                   question_id=question_id, card=Card(due=now).to_json(), due=now, reviews=0, lapses=0,
                   updated_at=now)
     row = session.exec(
         select(ReviewState)
-        .where(ReviewState.user_id == user.id, ReviewState.deck_id == deck_id, ReviewState.question_id == question_id)
+        .where(ReviewState.user_id == user_id, ReviewState.deck_id == deck_id, ReviewState.question_id == question_id)
         .with_for_update()
     ).one()
     card, _log = scheduler().review_card(Card.from_json(row.card), RATINGS[grade], review_datetime=now)
     row.card, row.due, row.updated_at = card.to_json(), card.due, now
     row.reviews += 1
-    if grade == "again" and row.reviews > 1:
+    if grade == Grade.AGAIN and row.reviews > 1:
         row.lapses += 1
     session.add(row)
     return row
@@ -57,7 +69,7 @@ def due_questions(session: Session, user: User, deck_id: str, now: datetime) -> 
     rows = session.exec(
         select(ReviewState.question_id, ReviewState.due)
         .where(ReviewState.user_id == user.id, ReviewState.deck_id == deck_id, ReviewState.due <= now)
-        .order_by(ReviewState.due, ReviewState.question_id)
+        .order_by(col(ReviewState.due), ReviewState.question_id)
     ).all()
     return [Due(q, d) for q, d in rows]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.rules.periods import local_day, period_key
 from bot.rules.scoring import team_score
@@ -42,7 +42,7 @@ def user_leaderboard(session: Session, tenant_id: int, period: str) -> list[User
     top rows of one index."""
     stmt = (
         select(User.display_name, PointsTotal.points)
-        .join(User, User.id == PointsTotal.user_id)
+        .join(User, col(User.id) == PointsTotal.user_id)
         .where(PointsTotal.tenant_id == tenant_id, PointsTotal.period == period, PointsTotal.points > 0)
         .order_by(
             PointsTotal.points.desc(),  # type: ignore[attr-defined]
@@ -58,7 +58,7 @@ def team_leaderboard(session: Session, tenant_id: int, period: str) -> list[Team
     """The top teams for a period key, by their members' mean (a tenant has few teams: all are ranked)."""
     rows = session.exec(
         select(Team.name, Team.member_count, TeamTotal.points)
-        .join(Team, Team.id == TeamTotal.team_id)
+        .join(Team, col(Team.id) == TeamTotal.team_id)
         .where(TeamTotal.tenant_id == tenant_id, TeamTotal.period == period, TeamTotal.points > 0)
     ).all()
     standings = [

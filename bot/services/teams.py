@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from bot.confusables import same_looking, skeleton
 from bot.services import totals
+from bot.storage.ids import id_of
 from bot.storage.models import Team, TeamMember, User
 
 MAX_TEAM_NAME = 30
@@ -58,13 +59,13 @@ def closest(session: Session, tenant_id: int, name: str, limit: int = SUGGESTION
 
 
 def _teams(session: Session, tenant_id: int) -> list[Team]:
-    return list(session.exec(select(Team).where(Team.tenant_id == tenant_id).order_by(Team.id)).all())
+    return list(session.exec(select(Team).where(Team.tenant_id == tenant_id).order_by(col(Team.id))).all())
 
 
 def team_of(session: Session, user: User) -> Team | None:
     return session.exec(
         select(Team)
-        .join(TeamMember, TeamMember.team_id == Team.id)
+        .join(TeamMember, col(TeamMember.team_id) == Team.id)
         .where(TeamMember.tenant_id == user.tenant_id, TeamMember.user_id == user.id)
     ).first()
 
@@ -73,13 +74,13 @@ def list_teams(session: Session, tenant_id: int) -> list[tuple[Team, list[User]]
     teams = session.exec(select(Team).where(Team.tenant_id == tenant_id).order_by(Team.name_key)).all()
     rows = session.exec(
         select(TeamMember.team_id, User)
-        .join(User, User.id == TeamMember.user_id)
+        .join(User, col(User.id) == TeamMember.user_id)
         .where(TeamMember.tenant_id == tenant_id)
     ).all()
     members: dict[int, list[User]] = {}
     for team_id, user in rows:
         members.setdefault(team_id, []).append(user)
-    return [(t, sorted(members.get(t.id or 0, []), key=lambda u: u.display_name.casefold())) for t in teams]
+    return [(t, sorted(members.get(id_of(t), []), key=lambda u: u.display_name.casefold())) for t in teams]
 
 
 def create(session: Session, user: User, name: str, now: datetime) -> Team:
@@ -92,32 +93,32 @@ def create(session: Session, user: User, name: str, now: datetime) -> Team:
 
 def join(session: Session, user: User, team: Team, now: datetime) -> Team | None:
     """Put ``user`` in ``team``, carrying their points with them; returns the team they left, if any."""
-    assert user.id is not None and team.id is not None
-    totals.lock_member(session, user.tenant_id, user.id)
+    user_id, team_id = id_of(user), id_of(team)
+    totals.lock_member(session, user.tenant_id, user_id)
     membership = session.exec(
-        select(TeamMember).where(TeamMember.tenant_id == user.tenant_id, TeamMember.user_id == user.id)
+        select(TeamMember).where(TeamMember.tenant_id == user.tenant_id, TeamMember.user_id == user_id)
     ).first()
     old = session.get(Team, membership.team_id) if membership else None
     if membership is None:
-        session.add(TeamMember(tenant_id=user.tenant_id, team_id=team.id, user_id=user.id, joined_at=now))  # type: ignore[arg-type]
+        session.add(TeamMember(tenant_id=user.tenant_id, team_id=team_id, user_id=user_id, joined_at=now))
     else:
-        membership.team_id, membership.joined_at = team.id, now  # type: ignore[assignment]
+        membership.team_id, membership.joined_at = team_id, now
         session.add(membership)
     session.flush()
-    totals.move_member(session, user.tenant_id, user.id, old.id if old else None, team.id)
+    totals.move_member(session, user.tenant_id, user_id, old.id if old else None, team_id)
     return old
 
 
 def leave(session: Session, user: User) -> Team | None:
-    assert user.id is not None
-    totals.lock_member(session, user.tenant_id, user.id)
+    user_id = id_of(user)
+    totals.lock_member(session, user.tenant_id, user_id)
     membership = session.exec(
-        select(TeamMember).where(TeamMember.tenant_id == user.tenant_id, TeamMember.user_id == user.id)
+        select(TeamMember).where(TeamMember.tenant_id == user.tenant_id, TeamMember.user_id == user_id)
     ).first()
     if membership is None:
         return None
     team = session.get(Team, membership.team_id)
     session.delete(membership)
     session.flush()
-    totals.move_member(session, user.tenant_id, user.id, membership.team_id, None)
+    totals.move_member(session, user.tenant_id, user_id, membership.team_id, None)
     return team

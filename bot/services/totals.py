@@ -53,7 +53,8 @@ def team_id_of(session: Session, tenant_id: int, user_id: int) -> int | None:
 
 def add(session: Session, tenant_id: int, user_id: int, keys: Sequence[str], points: int, at: datetime) -> None:
     """Add ``points`` earned ``at`` to the member's totals for ``keys`` (all-time first) and to their team's."""
-    assert keys and keys[0] == ALL_TIME
+    if not keys or keys[0] != ALL_TIME:
+        raise ValueError(f"period keys must start with {ALL_TIME!r}, e.g. ({ALL_TIME!r}, '2026-W05'); got {keys!r}")
     amounts = [(key, points) for key in keys]
     _add_to_member(session, tenant_id, user_id, amounts, at)
     team_id = team_id_of(session, tenant_id, user_id)
@@ -70,7 +71,7 @@ def member_totals(session: Session, tenant_id: int, user_id: int) -> list[tuple[
     rows = session.exec(
         select(PointsTotal.period, PointsTotal.points)
         .where(PointsTotal.tenant_id == tenant_id, PointsTotal.user_id == user_id)
-        .order_by(PointsTotal.period)  # type: ignore[arg-type]
+        .order_by(PointsTotal.period)
     ).all()
     return [(period, points) for period, points in rows if points]
 

@@ -93,7 +93,9 @@ def excused_days(
     if before_seq - after_seq <= 1:
         return 0
     spans = session.exec(
-        select(Vacation.start_day, Vacation.end_day).where(Vacation.tenant_id == tenant_id, Vacation.user_id == user_id)
+        select(col(Vacation.start_day), col(Vacation.end_day)).where(
+            Vacation.tenant_id == tenant_id, Vacation.user_id == user_id
+        )
     ).all()
     if not spans:
         return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Index, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 
 class Tenant(SQLModel, table=True):
@@ -257,11 +257,11 @@ class PointsTotal(SQLModel, table=True):
 # The leaderboard's order: most points, then whoever reached them first; a leaderboard reads its top ten rows.
 Index(
     "ix_points_total_rank",
-    PointsTotal.tenant_id,
-    PointsTotal.period,
-    PointsTotal.points.desc(),  # type: ignore[attr-defined]
-    PointsTotal.reached_at,
-    PointsTotal.user_id,
+    col(PointsTotal.tenant_id),
+    col(PointsTotal.period),
+    col(PointsTotal.points).desc(),
+    col(PointsTotal.reached_at),
+    col(PointsTotal.user_id),
 )
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes.loopback import serve_on_loopback
+from fakes.loopback import serve_on_loopback
 
 API = "/api/v10"
 TIMESTAMP = "2026-03-02T07:00:00.000000+00:00"
