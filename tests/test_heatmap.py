@@ -283,7 +283,9 @@ def test_without_a_system_font_letters_lose_accents_not_their_shape(monkeypatch:
         heatmap._system_font.cache_clear()
 
 
-def test_the_image_ends_one_margin_after_the_last_cell() -> None:
+def test_the_image_ends_one_margin_after_the_last_cell_and_the_legend() -> None:
+    from bot.rules.heatmap import LEGEND_HEIGHT
+
     width, height = heatmap_size()
     assert cell_box(WEEKS - 1, 6)[2] + MARGIN == width
-    assert cell_box(WEEKS - 1, 6)[3] + MARGIN == height
+    assert cell_box(WEEKS - 1, 6)[3] + LEGEND_HEIGHT + MARGIN == height

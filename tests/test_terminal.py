@@ -20,6 +20,7 @@ from rich.console import Console
 from adapters.console.render import print_message
 from bot.cards import quiz_card
 from bot.commands.help import help_message
+from bot.commands.registry import build_registry
 from bot.content.schema import QuizItem
 from bot.messages import Kind, Message
 
@@ -127,7 +128,7 @@ def test_messages_wrap_at_any_width_and_keep_their_lines(width: int) -> None:
     for letter in "ABCD":
         assert sum(line.startswith(f"│ {letter}. ") for line in lines) == 1, (letter, lines)
     assert "Which pricing combination is cheapest?" in " ".join(line.strip("│ ") for line in lines)
-    help_lines = _render(help_message("en"), width)
+    help_lines = _render(help_message(build_registry().values(), "en"), width)
     assert max(len(line) for line in help_lines) <= width
     entries = [line for line in help_lines if line.startswith("│ /")]
     assert len(entries) >= 15  # one line (at least) per command, never several commands on one line

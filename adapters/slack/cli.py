@@ -93,7 +93,9 @@ def purge(
     reviews. Run it after the workspace removed the app (its channels are off and its tokens already gone)."""
     import re
 
-    from adapters.cli import _bootstrap, _fail, _settings
+    from adapters.cli_support import bootstrap_or_exit as _bootstrap
+    from adapters.cli_support import fail as _fail
+    from adapters.cli_support import load_settings as _settings
     from adapters.slack.translate import PLATFORM
     from bot.services.removal import purge_tenant
 

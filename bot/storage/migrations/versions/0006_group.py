@@ -17,13 +17,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("channels") as batch:
-        batch.add_column(
-            sa.Column("question_order", sa.String(length=10), nullable=False, server_default="shuffled")
-        )
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("language", sa.String(length=8), nullable=True))
-        batch.add_column(sa.Column("locale", sa.String(length=16), nullable=False, server_default=""))
+    # Plain ADD COLUMNs (no batch copy on SQLite, which would drop the users' expression index).
+    op.add_column(
+        "channels", sa.Column("question_order", sa.String(length=10), nullable=False, server_default="shuffled")
+    )
+    op.add_column("users", sa.Column("language", sa.String(length=8), nullable=True))
+    op.add_column("users", sa.Column("locale", sa.String(length=16), nullable=False, server_default=""))
     op.create_table(
         "vacations",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -43,8 +42,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_vacation_tenant_user", table_name="vacations")
     op.drop_table("vacations")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("locale")
-        batch.drop_column("language")
-    with op.batch_alter_table("channels") as batch:
-        batch.drop_column("question_order")
+    # Plain DROP COLUMNs (SQLite has them since 3.35): a batch copy of users would lose its expression index.
+    for table, column in (("users", "locale"), ("users", "language"), ("channels", "question_order")):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
