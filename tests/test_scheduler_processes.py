@@ -51,7 +51,8 @@ async def test_two_processes_firing_the_same_instant_post_exactly_once(database_
                 STUDYBOT,
                 "tick",
                 "--at",
-                "2026-03-03T09:00:30Z",
+                "2026-03-03T09:00:30Z",  # the test's own calendar, long past: hence --force
+                "--force",
                 "--platform",
                 "slack",
                 env=env,
