@@ -28,8 +28,8 @@ from typing import Any
 from sqlmodel import select
 
 from benchmarks.common import ROOT, Databases, Row, Section, env_without, make_app, progress, verdict
-from bot.daily import CLAIM_LEASE
 from bot.events import CommandInvoked, Origin
+from bot.posts.daily import CLAIM_LEASE
 from bot.storage.models import DailyPost
 from fakes.discord_fake import FakeDiscord, Guild
 

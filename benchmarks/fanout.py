@@ -1,4 +1,4 @@
-"""2. Daily fan-out: 10,000 channels due at the same minute, posted by ``bot.daily.post_due`` through a fake
+"""2. Daily fan-out: 10,000 channels due at the same minute, posted by ``bot.posts.due.post_due`` through a fake
 platform whose every post takes 50 ms. Wall time, achieved concurrency and peak memory; the baseline is the
 ideal wall time, 10,000 x 50 ms / concurrency.
 """
@@ -29,9 +29,9 @@ from benchmarks.common import (
     verdict,
 )
 from bot.clock import ManualClock
-from bot.daily import DEFAULT_CONCURRENCY, due_posts, post_due
 from bot.messages import Message
 from bot.ports import Capabilities, ChannelRef
+from bot.posts.due import DEFAULT_CONCURRENCY, due_posts, post_due
 from bot.storage.models import Channel, DailyPost, Tenant
 
 NOW = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)  # a Tuesday: no weekly leaderboard is due
@@ -175,8 +175,8 @@ async def run(databases: Databases, backends: list[str], quick: bool) -> Section
     section.method = [
         f"{count:,} enabled channels ({count // CHANNELS_PER_TENANT:,} tenants, six timezones whose local post "
         "times all fall on 2026-03-03 09:00 UTC, a Tuesday, so no weekly leaderboard is due), inserted with "
-        "SQLAlchemy Core; then one `bot.daily.post_due(services, {\"bench\": port}, now, "
-        f"concurrency={concurrency})` (`bot.daily.DEFAULT_CONCURRENCY`).",
+        "SQLAlchemy Core; then one `bot.posts.due.post_due(services, {\"bench\": port}, now, "
+        f"concurrency={concurrency})` (`bot.posts.due.DEFAULT_CONCURRENCY`).",
         f"The port's `post()` sleeps {LATENCY * 1000:.0f} ms and counts the calls in flight.",
         f"Baseline: the ideal wall time {count:,} x {LATENCY * 1000:.0f} ms / {concurrency} = {ideal:.1f} s. "
         "Peak memory: growth of the process's peak resident size (VmHWM, reset before the fan-out) over its "

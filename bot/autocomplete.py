@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from bot.commands.context import Services
 from bot.content.loader import Deck
 from bot.events import Origin
 from bot.rules.timezones import matching_timezones
 from bot.services import teams
+from bot.services.container import Services
 from bot.services.directory import find_channel, find_tenant
 
 AUTOCOMPLETE_LIMIT = 25

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.clock import Clock, SystemClock
-from bot.commands.context import Services
 from bot.content.loader import Catalog, load_catalog, packaged_content_dir
 from bot.core import Core
+from bot.services.container import Services
 from bot.services.directory import ChannelDefaults
 from bot.settings import Settings
 from bot.storage.db import Database

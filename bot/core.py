@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.cards import parse_action
 from bot.commands import answers
 from bot.commands.args import Args, split_arguments
-from bot.commands.context import Context, Services
+from bot.commands.context import Context
 from bot.commands.errors import DuplicateEvent, UserError
 from bot.commands.quiz import answer, next_item, results
 from bot.commands.registry import Command, build_registry, resolve
@@ -24,6 +24,7 @@ from bot.markdown import code_safe
 from bot.messages import Form, Kind, Message, Outcome, Reply
 from bot.ports import ChatPort
 from bot.ratelimit import MemberLimiter, seconds
+from bot.services.container import Services
 from bot.services.directory import find_channel, find_tenant
 from bot.storage.ids import present
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from bot.commands.context import Services
 from bot.events import Origin
 from bot.i18n import t
 from bot.markdown import literal
 from bot.messages import Field, Kind, Message
 from bot.rules.periods import ALL_TIME
 from bot.services import standings, teams, totals
+from bot.services.container import Services
 from bot.services.directory import find_tenant, find_user
 from bot.storage.ids import id_of
 from bot.storage.models import Channel, Streak

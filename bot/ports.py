@@ -42,7 +42,7 @@ class FindsPosts(Protocol):
 
     ``find_post`` returns the message id (found) or None (not found: nothing with ``key`` since ``since``), and
     raises PlatformError when the platform cannot tell (unknown): the core then does not post, and asks again
-    later. ``since`` comes from the question day, never from the bot's clock (``bot.daily.lookup_since``)."""
+    later. ``since`` comes from the question day, never from the bot's clock (``bot.posts.daily.lookup_since``)."""
 
     async def find_post(self, channel: ChannelRef, key: str, since: datetime) -> str | None: ...
 

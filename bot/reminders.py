@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from bot.commands.context import Services
 from bot.i18n import t
 from bot.messages import Kind, Message
 from bot.ports import ChatPort, PlatformError
 from bot.rules.schedule import parse_time
 from bot.services import reviews, vacations
+from bot.services.container import Services
 from bot.storage.db import insert_ignore
 from bot.storage.ids import id_of
 from bot.storage.models import Nudge, Reminder, Tenant, User

@@ -24,11 +24,13 @@ from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.commands.context import Services
-from bot.daily import DEFAULT_CONCURRENCY, post_daily, post_due, post_extras
 from bot.ports import ChatPort
+from bot.posts.daily import post_daily
+from bot.posts.due import DEFAULT_CONCURRENCY, post_due
+from bot.posts.extras import post_extras
 from bot.reminders import send_nudges
 from bot.rules.schedule import Schedule, parse_days, parse_time
+from bot.services.container import Services
 from bot.services.directory import channel_schedule, enabled_channels
 from bot.storage.models import Channel, Tenant
 from scheduler.triggers import SlotTrigger

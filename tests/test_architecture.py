@@ -94,3 +94,20 @@ def test_no_import_cycles() -> None:
 
     cycles = sorted(f"{a} -> {b}" for a, targets in graph.items() for b in targets if reaches(b, a))
     assert cycles == []
+
+
+def test_posting_never_imports_the_command_layer() -> None:
+    """``bot.posts`` sits below the command handlers (``/studybot post`` calls it), so it never imports them back:
+    what both need (``Services``) lives in ``bot.services.container``."""
+    tops = ("bot", "adapters", "scheduler")
+    files = [f for top in tops for f in (ROOT / top).rglob("*.py") if "migrations" not in f.parts]
+    modules = {_module_name(f) for f in files}
+    posts = sorted((ROOT / "bot" / "posts").rglob("*.py"))
+    assert len(posts) >= 6
+    graph = {_module_name(f): _runtime_imports(f, modules) for f in posts}
+    assert "bot.services.container" in graph["bot.posts.daily"]  # the walk sees the imports it must see
+    offenders = {
+        module: sorted(name for name in names if name == "bot.commands" or name.startswith("bot.commands."))
+        for module, names in graph.items()
+    }
+    assert {module: names for module, names in offenders.items() if names} == {}

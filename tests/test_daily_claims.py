@@ -9,9 +9,9 @@ from typing import Any
 from sqlmodel import select
 
 from bot.bootstrap import App
-from bot.daily import FAILURES_BEFORE_OFF, MAX_ATTEMPTS, post_daily
 from bot.messages import Message
 from bot.ports import Capabilities, ChannelRef, PlatformError
+from bot.posts.daily import FAILURES_BEFORE_OFF, MAX_ATTEMPTS, post_daily
 from bot.services import posting
 from bot.storage.models import Channel, DailyPost, Tenant
 

@@ -20,10 +20,10 @@ from adapters.discord.port import LOOKUP_LIMIT, nonce
 from adapters.discord.runner import start_discord
 from bot.bootstrap import App
 from bot.clock import ManualClock
-from bot.daily import CLAIM_LEASE
 from bot.events import CommandInvoked, Origin
 from bot.messages import Button, Kind, Message
 from bot.ports import ChannelRef, PlatformError
+from bot.posts.daily import CLAIM_LEASE
 from bot.storage.models import DailyPost
 from fakes.discord_fake import FakeDiscord
 from tests import discord_conformance as conformance

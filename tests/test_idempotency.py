@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from sqlmodel import select
 
-from bot.daily import post_daily
 from bot.events import ButtonPressed, CommandInvoked, Origin, ReactionAdded
+from bot.posts.daily import post_daily
 from bot.storage.models import Channel, DailyPost, Participation, PointsEntry, QuizAttempt, Reveal, SelfGrade, Streak
 from tests.conftest import Harness
 from tests.dbcount import row_counts

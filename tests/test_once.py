@@ -19,9 +19,9 @@ from sqlmodel import select
 
 from adapters.slack.app import build_slack_port
 from bot.clock import ManualClock
-from bot.daily import CLAIM_LEASE, post_daily
 from bot.messages import Kind, Message
 from bot.ports import ChannelRef
+from bot.posts.daily import CLAIM_LEASE, post_daily
 from bot.services import posting
 from bot.settings import Settings
 from bot.storage.models import Channel, DailyPost

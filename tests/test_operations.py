@@ -120,7 +120,7 @@ async def test_each_metric_moves_with_its_event(harness: Harness) -> None:
 
 async def test_rate_limits_and_retries_are_counted(database_url: str, clock: ManualClock) -> None:
     from adapters.slack.app import build_slack_port
-    from bot.daily import post_daily
+    from bot.posts.daily import post_daily
     from tests.conftest import make_app
     from tests.test_scheduler import enable_slack_channels
 

@@ -13,7 +13,7 @@ from sqlmodel import select
 from adapters.slack.app import build_slack_port
 from bot.bootstrap import App
 from bot.clock import ManualClock
-from bot.daily import CLAIM_LEASE, FAILURES_BEFORE_OFF
+from bot.posts.daily import CLAIM_LEASE, FAILURES_BEFORE_OFF
 from bot.services import posting
 from bot.settings import Settings
 from bot.storage.models import Channel, DailyPost, ScheduledPost

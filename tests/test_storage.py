@@ -14,7 +14,7 @@ from sqlmodel import SQLModel, select
 
 from bot.bootstrap import App
 from bot.clock import ManualClock
-from bot.daily import post_daily
+from bot.posts.daily import post_daily
 from bot.storage.db import Database
 from bot.storage.migrate import current_revision, head_revision, upgrade
 from bot.storage.models import DailyPost, Participation

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from bot.bootstrap import App
 from bot.clock import ManualClock
-from bot.daily import post_extras
+from bot.posts.extras import post_extras
 from bot.rules.periods import keys_for, local_day, week_key
 from bot.services import standings, teams
 from bot.services.directory import ensure_channel, ensure_tenant, ensure_user

@@ -16,10 +16,10 @@ from rich.console import Console
 from adapters.console.render import print_message
 from bot.bootstrap import App
 from bot.clock import ManualClock
-from bot.daily import post_daily
 from bot.events import ButtonPressed, CommandInvoked, Origin, ReactionAdded
 from bot.messages import Button, Message
 from bot.ports import Capabilities, ChannelRef
+from bot.posts.daily import post_daily
 from bot.services.directory import channel_schedule, ensure_actor
 from bot.services.posting import latest_post
 from bot.storage.ids import id_of

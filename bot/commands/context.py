@@ -2,47 +2,20 @@
 
 from __future__ import annotations
 
-import logging
-import random
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.clock import Clock
 from bot.commands.errors import DuplicateEvent
-from bot.content.loader import Catalog
 from bot.events import Origin
 from bot.i18n import member_language, t
-from bot.metrics import Metrics
 from bot.ports import ChatPort
-from bot.services.directory import Actor, ChannelDefaults, ensure_actor, find_actor
+from bot.services.container import Services
+from bot.services.directory import Actor, ensure_actor, find_actor
 from bot.services.events_log import first_delivery
-from bot.storage.db import Database
-
-
-@dataclass
-class Services:
-    """The core's dependencies, built once by bootstrap and shared by every handler."""
-
-    db: Database
-    catalog: Catalog
-    clock: Clock
-    defaults: ChannelDefaults
-    seed: str
-    rng: random.Random = field(default_factory=random.Random)
-    schedule_listeners: list[Callable[[int], None]] = field(default_factory=list)
-    metrics: Metrics = field(default_factory=Metrics)
-
-    def schedule_changed(self, channel_id: int) -> None:
-        """Tell whoever keeps timetables (the scheduler) that a channel's schedule changed."""
-        for listener in self.schedule_listeners:
-            try:
-                listener(channel_id)
-            except Exception:
-                logging.getLogger(__name__).exception("schedule listener failed", extra={"channel": channel_id})
 
 
 @dataclass

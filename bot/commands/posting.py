@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 from bot.commands.args import Args
 from bot.commands.context import Context
 from bot.commands.errors import UserError
-from bot.daily import post_daily
 from bot.i18n import t
 from bot.messages import Kind, Message, Outcome
+from bot.posts.daily import post_daily
 from bot.storage.ids import id_of
 
 

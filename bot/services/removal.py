@@ -12,7 +12,7 @@ from bot.services.directory import find_tenant
 from bot.storage.models import Channel, ProcessedEvent, Tenant
 
 if TYPE_CHECKING:
-    from bot.commands.context import Services
+    from bot.services.container import Services
 
 #: The notice the next admin to use a command there sees, if the app is installed again.
 UNINSTALLED_NOTICE = "notice.uninstalled"

@@ -1,4 +1,4 @@
-"""Posting on the timetable: the daily question, the weekly leaderboard and the end-of-day reveal.
+"""One daily post: claim it in the database, send it, record the platform's message id.
 
 Every post is claimed in the database before it is sent (unique per channel and day), then marked sent with the
 platform's message id. A second replica, a DST double-fire or a retry finds the claim and does nothing. A claim
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -19,20 +18,16 @@ from typing import Any, Literal
 
 from sqlalchemy import bindparam, or_, update
 from sqlalchemy import select as core_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from bot.cards import question_card, team_standing_lines, user_standing_lines
-from bot.commands.context import Services
-from bot.i18n import t
-from bot.messages import Kind, Message
+from bot.cards import question_card
+from bot.messages import Message
 from bot.ports import ChannelRef, ChatPort, FindsPosts, PlatformError
-from bot.rules.periods import week_key
-from bot.rules.schedule import WEEKDAYS, Schedule, parse_time
-from bot.services import posting, standings
-from bot.services.directory import channel_schedule, enabled_channels
-from bot.storage.db import insert_ignore
+from bot.services import posting
+from bot.services.container import Services
+from bot.services.directory import channel_schedule
 from bot.storage.ids import id_of
-from bot.storage.models import Channel, DailyPost, ScheduledPost, Tenant
+from bot.storage.models import Channel, DailyPost, Tenant
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +56,6 @@ CLAIM_LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 6
 #: Consecutive permanent failures (no access, archived, removed) before a channel is switched off.
 FAILURES_BEFORE_OFF = 3
-#: How many posts are in flight at once per platform during a fan-out.
-DEFAULT_CONCURRENCY = 20
 
 
 PostStatus = Literal[
@@ -288,218 +281,3 @@ def _count_permanent_failure(session: Session, channel_id: int) -> None:
         channel.notice = "notice.lost_access"
         log.warning("channel switched off after repeated failures", extra={"channel": channel.external_id})
     session.add(channel)
-
-
-@dataclass(frozen=True)
-class Due:
-    channel_id: int
-    platform: str
-    question_day: date
-
-
-def due_posts(services: Services, now: datetime, platform: str | None = None) -> list[Due]:
-    """Enabled channels whose question day is open at ``now`` (today's slot has passed, the local day is not over)
-    and whose post for it is missing, failed, or claimed by a process that never finished."""
-    with services.db.transaction() as session:
-        candidates: list[Due] = []
-        for tenant, channel in enabled_channels(session, platform):
-            day = channel_schedule(channel).due_today(now)
-            if day is not None:
-                candidates.append(Due(id_of(channel), tenant.platform, day))
-        if not candidates:
-            return []
-        done: set[tuple[int, date]] = set()
-        stale = now - CLAIM_LEASE
-        ids = [c.channel_id for c in candidates]
-        for start in range(0, len(ids), 500):
-            rows = session.connection().execute(
-                core_select(
-                    col(DailyPost.channel_id),
-                    col(DailyPost.question_day),
-                    col(DailyPost.status),
-                    col(DailyPost.claimed_at),
-                    col(DailyPost.attempts),
-                ).where(
-                    col(DailyPost.channel_id).in_(ids[start : start + 500]),
-                    col(DailyPost.question_day) >= min(c.question_day for c in candidates),
-                )
-            ).all()
-            for channel_id, day, status, claimed_at, attempts in rows:
-                retry = attempts < MAX_ATTEMPTS and (status == "failed" or (status == "claimed" and claimed_at < stale))
-                if not retry:
-                    done.add((channel_id, day))
-    return [c for c in candidates if (c.channel_id, c.question_day) not in done]
-
-
-async def post_due(
-    services: Services,
-    ports: Mapping[str, ChatPort],
-    now: datetime,
-    *,
-    platform: str | None = None,
-    concurrency: int = DEFAULT_CONCURRENCY,
-) -> list[PostResult]:
-    """Post every due daily question, at most ``concurrency`` at a time per platform. One channel failing does
-    not stop the others. Weekly leaderboards and end-of-day reveals that are due go out too."""
-    due = due_posts(services, now, platform)
-    limits = {name: asyncio.Semaphore(concurrency) for name in ports}
-
-    async def one(item: Due) -> PostResult:
-        port = ports.get(item.platform)
-        if port is None:
-            return PostResult("no_platform", channel_id=item.channel_id)
-        async with limits[item.platform]:
-            try:
-                return await post_daily(services, port, item.channel_id, item.question_day, scheduled=True)
-            except Exception as exc:  # a bug or an outage for one channel must not stop the fan-out
-                log.exception("posting failed", extra={"channel": item.channel_id})
-                return PostResult("failed", error=f"{type(exc).__name__}: {exc}", channel_id=item.channel_id)
-
-    results = list(await asyncio.gather(*(one(item) for item in due)))
-    await post_extras(services, ports, now, platform=platform)
-    return results
-
-
-async def post_extras(
-    services: Services,
-    ports: Mapping[str, ChatPort],
-    now: datetime,
-    *,
-    platform: str | None = None,
-    channel_id: int | None = None,
-) -> None:
-    """Weekly leaderboards and end-of-day reveals due at ``now`` (same-day catch-up, never a day late)."""
-    with services.db.transaction() as session:
-        rows = [(channel, tenant) for tenant, channel in enabled_channels(session, platform, channel_id)]
-    for channel, tenant in rows:
-        port = ports.get(tenant.platform)
-        if port is None:
-            continue
-        schedule = channel_schedule(channel)
-        today = schedule.local_date(now)
-        try:
-            if channel.weekly_day != "off" and today.weekday() == WEEKDAYS.index(channel.weekly_day):
-                daily = _sent_post(services, id_of(channel), today)
-                slot = schedule.slot_on(today)
-                if (daily is not None or not schedule.is_question_day(today)) and now >= slot:
-                    await _post_weekly(services, port, channel, tenant, today, now)
-                    await _post_recap(services, port, channel, tenant, today, now)
-            if channel.eod_time:
-                at = Schedule(parse_time(channel.eod_time), schedule.timezone, schedule.days).slot_on(today)
-                daily = _sent_post(services, id_of(channel), today)
-                if daily is not None and now >= at:
-                    await _post_eod(services, port, channel, tenant, daily, now)
-        except PlatformError as exc:
-            log.warning("scheduled post failed", extra={"channel": channel.external_id, "error": str(exc)})
-
-
-def _sent_post(services: Services, channel_id: int, day: date) -> DailyPost | None:
-    with services.db.transaction() as session:
-        post = posting.post_for_day(session, channel_id, day)
-        return post if post is not None and post.status == "sent" else None
-
-
-def _claim_extra(services: Services, channel: Channel, kind: str, day: date, now: datetime) -> int | None:
-    with services.db.transaction() as session:
-        if not insert_ignore(
-            session,
-            ScheduledPost,
-            tenant_id=channel.tenant_id,
-            channel_id=channel.id,
-            kind=kind,
-            day=day,
-            status="claimed",
-            claimed_at=now,
-        ):
-            return None
-        row = session.exec(
-            select(ScheduledPost).where(
-                ScheduledPost.channel_id == channel.id, ScheduledPost.kind == kind, ScheduledPost.day == day
-            )
-        ).one()
-        return row.id
-
-
-def _mark_extra(services: Services, extra_id: int, message_id: str) -> None:
-    with services.db.transaction() as session:
-        row = session.get(ScheduledPost, extra_id)
-        if row is not None:
-            row.status, row.message_id = "sent", message_id
-            session.add(row)
-
-
-async def _post_weekly(
-    services: Services, port: ChatPort, channel: Channel, tenant: Tenant, today: date, now: datetime
-) -> None:
-    extra_id = _claim_extra(services, channel, "weekly", today, now)
-    if extra_id is None:
-        return
-    message = weekly_leaderboard(services, channel, tenant, today)
-    message_id = await port.post(ChannelRef(tenant.platform, tenant.external_id, channel.external_id), message)
-    _mark_extra(services, extra_id, message_id)
-
-
-def weekly_leaderboard(services: Services, channel: Channel, tenant: Tenant, today: date) -> Message:
-    """Last full week's (Monday to Sunday, before ``today``'s week) members and teams, in the channel's language."""
-    lang = channel.language
-    last_week = week_key(today - timedelta(days=7))
-    with services.db.transaction() as session:
-        users = standings.user_leaderboard(session, id_of(tenant), last_week)
-        teams = standings.team_leaderboard(session, id_of(tenant), last_week)
-    lines, team_lines = user_standing_lines(lang, users), team_standing_lines(lang, teams)
-    body = "\n".join(lines) or t(lang, "leaderboard.empty")
-    if team_lines:
-        body += "\n\n" + "\n".join(team_lines)
-    return Message(Kind.LEADERBOARD, title=t(lang, "weekly.title"), body=body, footer=t(lang, "weekly.footer"))
-
-
-RECAP_SIZE = 3
-
-
-async def _post_recap(
-    services: Services, port: ChatPort, channel: Channel, tenant: Tenant, today: date, now: datetime
-) -> None:
-    """The group's three hardest questions of the past week, after the weekly leaderboard (when there are any)."""
-    from zoneinfo import ZoneInfo
-
-    from bot.services.insights import question_insights
-
-    since = datetime.combine(today - timedelta(days=7), datetime.min.time(), tzinfo=ZoneInfo(channel.timezone))
-    with services.db.transaction() as session:
-        rows = [
-            r
-            for r in question_insights(session, id_of(tenant), channel.id, since)
-            if r["answers"] or sum(r["grades"].values())
-        ][:RECAP_SIZE]
-    if not rows:
-        return
-    extra_id = _claim_extra(services, channel, "recap", today, now)
-    if extra_id is None:
-        return
-    lang = channel.language
-    lines = []
-    for row in rows:
-        found = services.catalog.text(channel.deck_id, row["question_id"], lang)
-        lines.append(f"- **{found[1].prompt if found else row['question_id']}**")
-    message = Message(Kind.INFO, title=t(lang, "recap.title"), body="\n".join(lines), footer=t(lang, "recap.footer"))
-    message_id = await port.post(ChannelRef(tenant.platform, tenant.external_id, channel.external_id), message)
-    _mark_extra(services, extra_id, message_id)
-
-
-async def _post_eod(
-    services: Services, port: ChatPort, channel: Channel, tenant: Tenant, daily: DailyPost, now: datetime
-) -> None:
-    found = services.catalog.text(daily.deck_id, daily.question_id, channel.language)
-    if found is None or daily.message_id is None:
-        return
-    extra_id = _claim_extra(services, channel, "eod", daily.question_day, now)
-    if extra_id is None:
-        return
-    _, side = found
-    lang = channel.language
-    message = Message(
-        Kind.REVEAL, title=f"💡 {t(lang, 'eod.title')}: {side.prompt}", body=side.answer, footer=t(lang, "eod.footer")
-    )
-    ref = ChannelRef(tenant.platform, tenant.external_id, channel.external_id)
-    message_id = await port.post(ref, message, thread=daily.message_id)
-    _mark_extra(services, extra_id, message_id)
