@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
@@ -77,6 +78,14 @@ def metrics_app(bot_app: App) -> web.Application:
     return web_app
 
 
+def open_files() -> int:
+    """How many files the process has open now (database, sockets, event loops...): the cap leaves them room."""
+    try:
+        return len(os.listdir("/proc/self/fd"))
+    except OSError:  # no /proc (not Linux): the reserve alone
+        return 0
+
+
 async def serve(
     web_app: web.Application,
     host: str,
@@ -89,7 +98,7 @@ async def serve(
     """Serve ``web_app`` with the limits of :mod:`adapters.http_limits` (the cap stays below the open-files
     limit, raised to the hard limit first)."""
     files = raise_open_files_limit()
-    cap = max(8, min(max_connections, files - RESERVED_FILES))
+    cap = max(8, min(max_connections, files - open_files() - RESERVED_FILES))
     guard = ConnectionGuard(max_connections=cap, request_timeout=request_timeout)
     web_app.middlewares.append(guard.middleware)
     quiet_accept_errors(asyncio.get_running_loop())
