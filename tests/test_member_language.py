@@ -98,15 +98,15 @@ async def test_slack_reveal_follows_the_members_slack_language(slack_rig: SlackR
     ts = await post_daily(rig)
     posted = rig.fake.of("chat.postMessage")[-1]
     assert "Question of the day" in block_text(posted.args["blocks"])  # the channel's language
-    await rig.slack.react(ts, user="U2")
+    reply = await rig.run_command("/streak", user="U2")  # a command asks users.info: the member's language
+    assert "Sequência" in block_text(reply["blocks"])
+    await rig.slack.react(ts, user="U2")  # a reaction asks nothing: the language stored from that command
     await rig.fake.wait_for(lambda: rig.fake.of("chat.postEphemeral"))
     reveal = rig.fake.of("chat.postEphemeral")[0]
     assert reveal.args["user"] == "U2"
     assert "Model answer" not in block_text(reveal.args["blocks"])
     assert "Resposta-modelo" in block_text(reveal.args["blocks"])
     assert all(c.args.get("include_locale") in (True, "true", "1", 1) for c in rig.fake.of("users.info"))
-    reply = await rig.run_command("/streak", user="U2")
-    assert "Sequência" in block_text(reply["blocks"])
     reply = await rig.run_command("/streak", user="U3")  # Slack says en-US
     assert "u3's streak" in block_text(reply["blocks"])
     reply = await rig.run_command("/studybot mylanguage en", user="U2")

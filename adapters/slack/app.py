@@ -232,12 +232,9 @@ def register_listeners(bolt: AsyncApp, bot_app: App, port: SlackPort, workers: C
         if event is None:
             return
 
-        async def work() -> None:
-            assert event is not None
-            member = await admins.member(client, event.origin.tenant_id, event.origin.user_id)
-            await core.handle(with_locale(event, member.locale), port)
-
-        workers.submit(work())
+        # No users.info here: reactions are the hot path (and a workspace's busiest event). The reveal follows the
+        # member's language as learned from their last command or button press, or as they chose it.
+        workers.submit(core.handle(event, port))
 
     @bolt.action(re.compile(f"^{ACTION_PREFIX}"))
     async def on_button(ack: Any, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
