@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import random
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,10 +78,12 @@ def app(database_url: str, clock: ManualClock) -> Iterator[App]:
 class Harness:
     """The console adapter in-process: ``await h.run(lines)`` returns what the bot printed for those lines."""
 
-    def __init__(self, app: App, clock: ManualClock):
+    def __init__(self, app: App, clock: ManualClock, files_dir: Path | None = None):
         self.buffer = io.StringIO()
         self.console = Console(file=self.buffer, width=200, force_terminal=False, color_system=None)
         self.session = ConsoleSession(app, self.console, clock)
+        # Pictures the console saves (the /stats heatmap) go here, never into the checkout.
+        self.session.port.files_dir = files_dir or Path(tempfile.mkdtemp(prefix="studybot-test-files-"))
         self.app = app
         self.clock = clock
 
@@ -99,5 +102,5 @@ class Harness:
 
 
 @pytest.fixture
-def harness(app: App, clock: ManualClock) -> Harness:
-    return Harness(app, clock)
+def harness(app: App, clock: ManualClock, tmp_path: Path) -> Harness:
+    return Harness(app, clock, files_dir=tmp_path / "files")
