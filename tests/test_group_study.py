@@ -256,3 +256,12 @@ def test_the_simulation_is_deterministic_under_a_seed() -> None:
     covered = simulate(ids, "adaptive", seed=5, days=2 * len(ids))
     assert covered.coverage == 1.0 and covered.posts == 2 * len(ids)
     assert 0 < covered.retention < 1
+
+
+def test_the_foresight_bound_keeps_more_than_either_order_and_is_deterministic() -> None:
+    ids = [f"q{i}" for i in range(8)]
+    bound = simulate(ids, "foresight", seed=5, days=20)
+    assert bound == simulate(ids, "foresight", seed=5, days=20)
+    for order in ("shuffled", "adaptive"):
+        assert bound.retention > simulate(ids, order, seed=5, days=20).retention
+    assert bound.posts == 20 and bound.coverage == 1.0
