@@ -51,6 +51,11 @@ def test_adaptive_brings_a_new_question_when_the_group_recalls_everything_well()
     assert choose_adaptive(IDS, posted, strong, "s") == order[3]
     weak = {**strong, order[1]: 0.5}
     assert choose_adaptive(IDS, posted, weak, "s") == order[1]
+    assert choose_adaptive(IDS, posted, dict.fromkeys(posted, 0.9), "s") == order[3]  # 90 % is strong enough
+    assert choose_adaptive(IDS, posted, {**strong, order[1]: 0.89}, "s") == order[1]
+    # a posted question no active member has a card for counts as forgotten: it comes back first
+    unknown = {q: r for q, r in strong.items() if q != order[1]}
+    assert choose_adaptive(IDS, posted, unknown, "s") == order[1]
 
 
 def test_adaptive_never_repeats_the_latest_question_unless_it_is_the_only_one() -> None:
@@ -258,7 +263,7 @@ def test_the_simulation_is_deterministic_under_a_seed() -> None:
     assert 0 < covered.retention < 1
 
 
-def test_the_foresight_bound_keeps_more_than_either_order_and_is_deterministic() -> None:
+def test_the_foresight_order_keeps_more_than_either_order_and_is_deterministic() -> None:
     ids = [f"q{i}" for i in range(8)]
     bound = simulate(ids, "foresight", seed=5, days=20)
     assert bound == simulate(ids, "foresight", seed=5, days=20)
