@@ -208,13 +208,14 @@ def _print_findings(findings: list, strict: bool) -> None:
 
 
 StrictOption = Annotated[bool, typer.Option("--strict", help="Treat quiz-quality findings as errors.")]
+DeckPathArgument = Annotated[
+    Path | None, typer.Argument(metavar="PATH", help="A deck folder or a folder of decks (default: all decks).")
+]
 
 
 @content_app.command("validate")
 def content_validate(
-    path: Annotated[
-        Path | None, typer.Argument(metavar="[PATH]", help="A deck folder or a folder of decks (default: all decks).")
-    ] = None,
+    path: DeckPathArgument = None,
     strict: StrictOption = False,
 ) -> None:
     """Check decks against the schema; every problem is listed with its file and field. Quiz-quality findings
@@ -243,9 +244,7 @@ def content_validate(
 
 @content_app.command("lint")
 def content_lint(
-    path: Annotated[
-        Path | None, typer.Argument(metavar="[PATH]", help="A deck folder or a folder of decks (default: all decks).")
-    ] = None,
+    path: DeckPathArgument = None,
     strict: StrictOption = False,
 ) -> None:
     """Find quiz items a member could pass without knowing the subject (rules in content/README.md)."""
