@@ -130,3 +130,139 @@ def test_the_held_out_answers_name_real_questions_and_points(deck) -> None:
     for a in data:
         side = deck.questions[a["question"]].text(a["language"])
         assert a["covers"] and all(0 <= i < len(side.key_points) for i in a["covers"]), a["question"]
+
+
+# Boundaries of each rule, on small hand-built questions: a deck change cannot hide a regression here.
+
+GAP = "blah"  # a filler word: not a function word, and close in spelling to no term below
+
+
+def side(points: list[list[str]], prompt: str, statement: str) -> dict:
+    """One language's side: a key point per list of terms, padded to the minimum count with a point nothing hits."""
+    key_points = [{"point": f"{statement} {i}", "terms": terms} for i, terms in enumerate(points)]
+    key_points += [{"point": f"{statement} {i}", "terms": ["xylophone"]} for i in range(len(points), 3)]
+    return {"prompt": prompt, "assesses": "a", "answer": "b", "key_points": key_points}
+
+
+def make_question(en: list[list[str]] | None = None, pt: list[list[str]] | None = None, *,
+                  en_prompt: str = "Tell us about your last project.",
+                  pt_prompt: str = "Conte sobre seu último projeto.") -> Question:
+    data: dict = {"id": "q-test", "category": "cc", "difficulty": 1}
+    if en is not None:
+        data["en"] = side(en, en_prompt, "Point")
+    if pt is not None:
+        data["pt-BR"] = side(pt, pt_prompt, "Ponto")
+    return Question.model_validate(data)
+
+
+def first_point(answer: str, question: Question, language: str = "en") -> grading.PointResult:
+    return grading.grade(answer, question, language).points[0]
+
+
+@pytest.mark.parametrize(("covered_count", "total", "rating"), [(7, 20, "hard"), (13, 20, "good"), (9, 10, "easy")])
+def test_coverage_exactly_on_a_band_boundary_earns_the_higher_rating(covered_count: int, total: int,
+                                                                    rating: str) -> None:
+    points = tuple(grading.PointResult(f"p{i}", i < covered_count, None) for i in range(total))
+    assert grading.fsrs_rating(grading.Grade(points)) == rating
+
+
+def test_function_words_are_dropped_unless_the_text_has_nothing_else() -> None:
+    assert grading.stems("The drift of the data", "en") == ["drift", "data"]
+    assert grading.stems("of the", "en") == ["of", "the"]
+    assert grading.stems("o drift dos dados", "pt-BR") == ["drift", "dad"]
+
+
+@pytest.mark.parametrize(("term", "answer"), [("A/B test", "We ran an AB test first."),
+                                              ("AB test", "We ran an A/B test first.")])
+def test_a_b_reads_the_same_with_or_without_the_slash(term: str, answer: str) -> None:
+    assert first_point(answer, make_question(en=[[term]])).matched == term
+
+
+def test_a_hyphenated_answer_matches_a_term_written_as_separate_words() -> None:
+    q = make_question(en=[["training serving skew"]])
+    assert first_point("We hit training-serving skew after the release.", q).covered
+
+
+def test_a_one_letter_slip_matches_a_word_of_five_letters_but_not_of_four() -> None:
+    q = make_question(en=[["drift"], ["skew"]])
+    result = grading.grade("The driift grew and so did the skeew.", q, "en")
+    assert [p.covered for p in result.points[:2]] == [True, False]
+
+
+def test_a_near_spelling_must_start_with_the_same_letter() -> None:
+    q = make_question(en=[["retrain"]])
+    assert first_point("We retrian it weekly.", q).covered
+    assert not first_point("We petrain it weekly.", q).covered
+
+
+def test_a_near_spelling_may_be_two_letters_longer_but_not_three() -> None:
+    q = make_question(en=[["rollback"]])
+    assert first_point("We did a rollbackkk.", q).covered
+    assert not first_point("We did a rollbackkkk.", q).covered
+
+
+def test_a_term_of_symbols_only_must_appear_as_written() -> None:
+    q = make_question(en=[["==", "equality"]])
+    assert first_point("Compare with == here.", q).matched == "=="
+    assert not first_point("Compare with = here.", q).covered
+
+
+def test_a_three_letter_term_counts_in_the_grading_language_but_not_from_the_other() -> None:
+    q = make_question(en=[["PSI"]], pt=[["índice de estabilidade"]])
+    assert first_point("We tracked PSI weekly.", q, "en").covered
+    assert not first_point("Acompanhamos o PSI toda semana.", q, "pt-BR").covered
+
+
+def test_a_four_letter_term_from_the_other_language_counts() -> None:
+    q = make_question(en=[["skew"]], pt=[["assimetria"]])
+    assert first_point("O modelo sofreu skew em produção.", q, "pt-BR").matched == "skew"
+
+
+def test_the_words_of_a_term_may_stand_apart_within_the_window_but_not_beyond() -> None:
+    q = make_question(en=[["data drift"]])
+    window = 2 + grading.TERM_SLACK  # how far apart, in words, the two words of a term may stand
+    assert first_point(" ".join(["drift", *[GAP] * (window - 1), "data"]), q).covered
+    assert not first_point(" ".join(["drift", *[GAP] * window, "data"]), q).covered
+
+
+def test_a_spread_term_is_measured_from_its_least_repeated_word() -> None:
+    """The other words may stand a window away on either side of it, even when another word is also said far off."""
+    q = make_question(en=[["canary traffic rollback"]])
+    window = 3 + grading.TERM_SLACK
+    gap = [GAP] * (window - 1)
+    answer = " ".join(["canary", *gap, "traffic", *gap, "rollback", GAP, GAP, "canary"])
+    assert first_point(answer, q).covered
+
+
+def test_grading_in_a_language_the_question_lacks_gives_an_empty_grade() -> None:
+    assert grading.grade("drift", make_question(en=[["drift"]]), "pt-BR").total == 0
+
+
+def test_each_point_reports_its_statement_in_the_grading_language_and_the_term_that_covered_it() -> None:
+    q = make_question(en=[["drift"]], pt=[["deriva"]])
+    assert first_point("Drift happens.", q, "en") == grading.PointResult("Point 0", True, "drift")
+    assert first_point("Nada.", q, "pt-BR") == grading.PointResult("Ponto 0", False, None)
+
+
+def test_a_point_is_covered_by_its_term_in_the_other_language() -> None:
+    q = make_question(en=[["feature store"]], pt=[["repositório de features"]])
+    assert first_point("We kept a repositório de features.", q, "en").matched == "repositório de features"
+
+
+def test_the_grading_languages_term_comes_first_when_both_languages_match() -> None:
+    q = make_question(en=[["feature store"]], pt=[["repositório de features"]])
+    answer = "Um repositório de features, a feature store."
+    assert first_point(answer, q, "en").matched == "feature store"
+    assert first_point(answer, q, "pt-BR").matched == "repositório de features"
+
+
+def test_a_point_the_other_language_lacks_is_graded_on_its_own_terms() -> None:
+    q = make_question(en=[["drift"], ["latency"], ["cost"], ["rollback"]], pt=[["deriva"], ["latência"], ["custo"]])
+    assert [p.covered for p in grading.grade("A rollback, then the cost.", q, "en").points] == [
+        False, False, True, True]
+
+
+def test_a_term_that_is_the_whole_prompt_does_not_count() -> None:
+    q = make_question(en=[["model drift", "retraining"]], en_prompt="Model drift?")
+    assert not first_point("Model drift.", q).covered
+    assert first_point("Model drift, so retraining.", q).matched == "retraining"
