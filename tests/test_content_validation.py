@@ -114,6 +114,10 @@ def _answer_too_long(data: dict) -> None:
     data["en"]["answer"] = "x" * 2801
 
 
+def _function_word_term(data: dict) -> None:
+    data["pt-BR"]["key_points"][1]["terms"].insert(0, "por que")
+
+
 @dataclass(frozen=True)
 class Case:
     breaks: Callable[[Path], None]
@@ -158,6 +162,11 @@ CASES: dict[str, Case] = {
     ),
     "deck-id-not-folder": Case(
         _deck_id_not_folder, ("starter/deck.yaml: id: is 'python-basics' but the folder is 'starter'",)
+    ),
+    "function-word-term": Case(
+        _edit_question(_function_word_term),
+        (f"{QREL}: pt-BR.key_points[1].terms[0]: 'por que' is made only of function words",),
+        ("never matches", "content word"),
     ),
     "answer-over-2800": Case(
         _edit_question(_answer_too_long), (f"{QREL}: en.answer: String should have at most 2800 characters",)

@@ -11,6 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.content.schema import DeckInfo, Question, QuestionText
+from bot.rules import grading
 from bot.storage.ids import present
 
 DECK_FILE = "deck.yaml"
@@ -205,9 +206,28 @@ def _load_question(qfile: Path, path: Path, problems: list[Problem]) -> Question
                 f"(compare with {question.languages[0]})",
             )
         )
+    problems += _unmatchable_terms(question, rel)
     if qfile.stem != question.id:
         problems.append(Problem(rel, "id", f"is {question.id!r} but the file is named {qfile.name!r}"))
     return question
+
+
+def _unmatchable_terms(question: Question, rel: str) -> list[Problem]:
+    """Key-point terms the grader could never find in an answer: those made only of function words."""
+    problems = []
+    for language in question.languages:
+        side = question.text(language)
+        for p, point in enumerate(side.key_points if side else []):
+            for t, term in enumerate(point.terms):
+                if grading.only_function_words(term, language):
+                    problems.append(Problem(
+                        rel,
+                        f"{language}.key_points[{p}].terms[{t}]",
+                        f"{term!r} is made only of function words, which answers are graded without, so it never "
+                        "matches: name what it shows with a content word (e.g. 'went from' or 'reduced', not "
+                        "'from')",
+                    ))
+    return problems
 
 
 def _against_deck(question: Question, info: DeckInfo, rel: str) -> list[Problem]:

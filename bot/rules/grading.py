@@ -26,7 +26,8 @@ MAX_ANSWER_CHARS = 3000
 #: Fewest letters for a word to match a near spelling, and how near (rapidfuzz ratio, 0-100).
 FUZZY_MIN_LETTERS = 5
 FUZZY_CUTOFF = 84.0
-#: Extra words allowed between the words of one term.
+#: How far apart the words of one term may stand: an n-word term matches when every word is at most
+#: n + TERM_SLACK positions from one of them (so a two-word term allows 4 other words in between).
 TERM_SLACK = 3
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -96,16 +97,23 @@ def _stemmer(language: str):
 
 
 def _prepare(text: str) -> str:
-    text = text.casefold().replace("a/b", "ab")
-    return re.sub(r"(\w)-(\w)", r"\1 \2", text)
+    return text.casefold().replace("a/b", "ab")
 
 
 def stems(text: str, language: str) -> list[str]:
-    """The text's content words as accent-free stems, in order (function words dropped)."""
+    """The text's content words as accent-free stems, in order (function words dropped, unless there is
+    nothing else)."""
     words = _WORD.findall(_prepare(text))
     stop = _STOPWORDS[language]
     kept = [w for w in words if w not in stop] or words
     return [_fold(s) for s in _stemmer(language).stemWords(kept)]
+
+
+def only_function_words(term: str, language: str) -> bool:
+    """Whether a key-point term is made only of function words ("from", "por que"). Answers are graded without
+    their function words whenever they say anything else, so such a term could never be found in one."""
+    words = _WORD.findall(_prepare(term))
+    return bool(words) and all(w in _STOPWORDS[language] for w in words)
 
 
 @lru_cache(maxsize=4096)
