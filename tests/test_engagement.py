@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import event, insert
 from sqlmodel import Session, select
 
 from bot.bootstrap import App
@@ -19,12 +20,14 @@ from bot.storage.models import (
     DailyPost,
     Participation,
     PointsEntry,
+    PointsTotal,
     Reveal,
     ReviewState,
     SelfGrade,
     Streak,
     Tenant,
     User,
+    Vacation,
 )
 from tests.conftest import START
 
@@ -91,6 +94,59 @@ def test_the_fifth_day_in_a_row_adds_the_streak_bonus(app: App) -> None:
         assert gained == [1, 1, 1, 1, 1 + scoring.STREAK_BONUS_POINTS, 1]
         assert (str(Reason.STREAK_BONUS), f"streak:{channel.id}:5", 5) in _ledger(s)
         assert _points(s, user)[ALL_TIME] == 6 + 5
+        bonus_channels = s.exec(select(PointsEntry.channel_id).where(PointsEntry.reason == Reason.STREAK_BONUS))
+        assert bonus_channels.all() == [channel.id]  # the bonus is the channel's, like the participation
+
+
+def test_totals_remember_when_they_were_reached_to_break_ties(app: App) -> None:
+    later = START + timedelta(hours=2)
+    with app.db.transaction() as s:
+        channel, user = _member(s, app)
+        assert engagement.award(s, user, channel.id, Reason.CORRECT_ANSWER, "item:y", 2, later)
+        reached = s.exec(select(PointsTotal.reached_at).where(PointsTotal.user_id == user.id)).all()
+        assert len(reached) == len(keys_for(later.date()))
+        assert {moment.replace(tzinfo=None) for moment in reached if moment} == {later.replace(tzinfo=None)}
+
+
+def test_a_question_day_on_vacation_between_two_engagements_keeps_the_streak(app: App) -> None:
+    with app.db.transaction() as s:
+        channel, user = _member(s, app)
+        first, away, back = (_post(s, channel, seq) for seq in (1, 2, 3))
+        s.add(Vacation(tenant_id=user.tenant_id, user_id=user.id, start_day=away.question_day,
+                       end_day=away.question_day + timedelta(days=1), created_at=START))
+        s.flush()
+        assert engagement.participate(s, first, user, START, latest=1).counted
+        assert engagement.participate(s, back, user, START, latest=3).counted
+        row = s.exec(select(Streak).where(Streak.user_id == user.id)).one()
+        assert engagement.state_of(row) == StreakState(current=2, longest=2, last_seq=3)  # no freeze, no break
+
+
+def test_when_another_writer_creates_the_streak_row_first_the_engagement_lands_on_it(app: App) -> None:
+    """Between reading "no streak yet" and inserting the first row, another writer (a second replica) may insert
+    it: the insert then changes nothing, and the engagement is applied on top of the row that won."""
+    with app.db.transaction() as s:
+        channel, user = _member(s, app)
+        connection = s.connection()
+        won = {"tenant_id": user.tenant_id, "channel_id": channel.id, "user_id": user.id, "current": 3,
+               "longest": 4, "last_seq": 3, "freezes": 1, "saved": 0, "broken_run": 0, "broken_gap": 0,
+               "updated_at": START}
+        raced: list[str] = []
+
+        def insert_first(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+            if not raced and statement.lstrip().upper().startswith("INSERT") and "streaks" in statement:
+                raced.append(statement)
+                conn.execute(insert(Streak.__table__).values(**won))  # type: ignore[attr-defined]
+
+        event.listen(connection, "before_cursor_execute", insert_first)
+        try:
+            before, after = engagement.advance_streak(s, user.tenant_id, channel.id, user.id, 4, START)  # type: ignore[arg-type]
+        finally:
+            event.remove(connection, "before_cursor_execute", insert_first)
+        assert raced, "the first engagement inserts the streak row"
+        assert before == StreakState(current=3, longest=4, last_seq=3, freezes=1)
+        assert after == StreakState(current=4, longest=4, last_seq=4, freezes=1)
+        s.expire_all()
+        assert engagement.state_of(s.exec(select(Streak)).one()) == after
 
 
 def test_award_is_once_per_reason_and_reference_in_the_channel_calendar(app: App) -> None:
@@ -173,6 +229,11 @@ def test_a_member_has_one_streak_per_channel(app: App) -> None:
         second = engagement.streak_row(s, other.id, user, START)  # type: ignore[arg-type]
         assert first.id != second.id and (first.channel_id, second.channel_id) == (channel.id, other.id)
         assert (first.current, second.current) == (1, 0)
+        # and one per member: a second member of the channel gets a row of their own
+        bea = ensure_user(s, tenant, "U2", "bea", START)
+        theirs = engagement.streak_row(s, channel.id, bea, START)  # type: ignore[arg-type]
+        assert theirs.id not in (first.id, second.id) and (theirs.user_id, theirs.current) == (bea.id, 0)
+        assert engagement.streak_row(s, channel.id, user, START).id == first.id  # type: ignore[arg-type]
 
 
 def test_points_land_in_the_calendar_the_caller_names_and_the_ledger_keeps_the_channel(app: App) -> None:

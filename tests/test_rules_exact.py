@@ -22,7 +22,14 @@ from bot.rules.streaks import (
     restore,
     visible_current,
 )
-from bot.rules.timezones import canonical_timezone, is_timezone, matching_timezones, suggest_timezones
+from bot.rules.timezones import (
+    UtcOffset,
+    canonical_timezone,
+    is_timezone,
+    matching_timezones,
+    parse_utc_offset,
+    suggest_timezones,
+)
 
 
 @pytest.mark.parametrize(
@@ -152,6 +159,9 @@ def test_missed_since_and_visible_current() -> None:
     assert [missed_since(state, latest) for latest in (3, 4, 5, 6, 7)] == [0, 0, 0, 1, 2]
     assert [visible_current(state, latest) for latest in (5, 6, 7)] == [4, 4, 0]
     assert visible_current(state, None) == 0 and visible_current(StreakState(), 5) == 0
+    # Days 5-8 are open; those on vacation (excused) are not missed: with 3 of them, the one freeze covers the rest.
+    assert [missed_since(state, 9, excused) for excused in (0, 1, 2, 3)] == [4, 3, 2, 1]
+    assert [visible_current(state, 9, excused) for excused in (0, 2, 3)] == [0, 0, 4]
 
 
 def test_restore_of_an_open_gap_updates_the_longest_streak() -> None:
@@ -239,6 +249,64 @@ def test_timezone_suggestions_city_first_then_full_names_and_their_limits() -> N
     assert suggest_timezones("Europe/Lond", limit=5)[0] == "Europe/London"
     assert len(matching_timezones("a")) == 25  # the default limit
     assert len(matching_timezones("a", limit=30)) == 30
+
+
+def test_timezone_suggestions_for_abbreviations_cities_in_three_part_zones_and_near_misses() -> None:
+    assert suggest_timezones("CET") == ["Europe/Paris", "Europe/Berlin", "Europe/Madrid"]  # ambiguous: all three
+    assert suggest_timezones("cet", limit=1) == ["Europe/Paris"]
+    assert suggest_timezones("IST", limit=2) == ["Asia/Kolkata", "Europe/Dublin"]
+    # The city is the last part of the zone name, however many parts it has; every zone of that city, sorted.
+    assert suggest_timezones("louisville") == ["America/Kentucky/Louisville", "America/Louisville"]
+    assert suggest_timezones("Santa") == ["America/Argentina/Salta", "America/Santiago", "America/Santarem"]
+    # Close enough (75 % alike) or nothing: "Parigi" is not Paris, Riga or Marigot.
+    assert suggest_timezones("Parigi", limit=5) == []
+    # Full names: as many as asked for, only the close ones.
+    assert suggest_timezones("Europe/Parigi", limit=5) == ["Europe/Paris", "Europe/Riga", "Europe/Prague",
+                                                           "Europe/Madrid"]
+    assert len(suggest_timezones("Europe/Lond", limit=5)) == 5
+    # A full name typed with spaces for underscores is compared with its underscores back.
+    assert suggest_timezones("America/Port au Prince") == ["America/Port-au-Prince", "America/Porto_Acre",
+                                                           "America/Port_of_Spain"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "minutes"),
+    [
+        ("UTC+3", 180), ("utc-3", -180), ("GMT+5:30", 330), ("+05:30", 330), ("-0330", -210), ("+3h30", 210),
+        ("UTC + 3", 180), ("\u22123", -180), ("z+1", 60), ("+14", 840), ("-14", -840), ("+0", 0), (" UTC-03:00 ", -180),
+        ("GMT+12:45", 765), ("UTC + 05 : 30", 330),
+    ],
+)
+def test_utc_offsets_as_typed(typed: str, minutes: int) -> None:
+    assert parse_utc_offset(typed) == UtcOffset(minutes)
+
+
+@pytest.mark.parametrize("typed", ["+15", "UTC+3:60", "UTC", "3", "Europe/Berlin", "UTC+3:5", "utc*3", ""])
+def test_what_is_not_a_utc_offset(typed: str) -> None:
+    assert parse_utc_offset(typed) is None
+
+
+@pytest.mark.parametrize(
+    ("minutes", "label", "etc_zone", "places"),
+    [
+        (180, "+3", "Etc/GMT-3", ["Europe/Istanbul", "Europe/Moscow", "Asia/Riyadh"]),
+        (-180, "-3", "Etc/GMT+3", ["America/Sao_Paulo", "America/Argentina/Buenos_Aires"]),
+        (330, "+5:30", None, ["Asia/Kolkata", "Asia/Colombo"]),
+        (-210, "-3:30", None, ["America/St_Johns"]),
+        (0, "+0", "UTC", ["Europe/London", "Europe/Lisbon"]),
+        (765, "+12:45", None, []),
+        (840, "+14", "Etc/GMT-14", ["Pacific/Kiritimati"]),
+        (-720, "-12", "Etc/GMT+12", []),
+    ],
+)
+def test_a_utc_offset_names_its_fixed_zone_and_the_places_on_it(
+    minutes: int, label: str, etc_zone: str | None, places: list[str]
+) -> None:
+    offset = UtcOffset(minutes)
+    assert offset.label == label
+    assert offset.etc_zone == etc_zone
+    assert offset.places() == places[:3]
+    assert offset.places(limit=1) == places[:1]
 
 
 def test_restore_bridges_a_gap_of_one_day() -> None:

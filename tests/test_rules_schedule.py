@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time as process_clock
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -62,6 +63,28 @@ def test_spring_forward_gap_posts_once_just_after_the_gap() -> None:
     slot = berlin.slot_on(date(2026, 3, 29))
     assert slot == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
     assert slot.astimezone(ZoneInfo("Europe/Berlin")).strftime("%H:%M") == "03:00"  # the first instant after it
+
+
+@pytest.mark.parametrize("slot_time", [time(2, 0), time(2, 1), time(2, 10), time(2, 30), time(2, 59)])
+def test_any_time_in_the_spring_forward_gap_posts_when_the_gap_ends(slot_time: time) -> None:
+    # Not only the gap's midpoint: wherever the wanted time falls in the missing hour, the post goes at 03:00.
+    berlin = Schedule(slot_time, "Europe/Berlin", parse_days("daily"))
+    assert berlin.slot_on(date(2026, 3, 29)) == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+
+
+def test_slots_and_local_dates_do_not_depend_on_the_machines_timezone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    process_clock.tzset()
+    try:
+        sao_paulo = Schedule(time(9, 0), "America/Sao_Paulo", parse_days("daily"))
+        assert sao_paulo.local_date(datetime(2026, 3, 2, 1, 30, tzinfo=UTC)) == date(2026, 3, 1)
+        berlin = Schedule(time(2, 30), "Europe/Berlin", parse_days("daily"))
+        for day in (date(2026, 3, 28), date(2026, 3, 29)):  # a plain day, and one in the spring-forward gap
+            slot = berlin.slot_on(day)
+            assert slot.tzinfo is UTC and slot.isoformat().endswith("+00:00")
+    finally:
+        monkeypatch.undo()
+        process_clock.tzset()
 
 
 def test_fall_back_posts_once_at_the_first_occurrence() -> None:
