@@ -14,6 +14,7 @@ from PIL import Image
 
 from bot.rules.heatmap import (
     BACKGROUND,
+    BORDER,
     CELL,
     EMPTY,
     EMPTY_FUTURE,
@@ -243,7 +244,7 @@ def _contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
 
 
 def test_title_period_legend_and_readable_on_any_theme() -> None:
-    from bot.rules.heatmap import BORDER, LABEL_COLOR, TITLE_COLOR, legend_boxes
+    from bot.rules.heatmap import LABEL_COLOR, TITLE_COLOR, legend_boxes
 
     image = load(render_heatmap(WEDNESDAY, {WEDNESDAY: 1}, name="carol", language="en"))
     assert image.mode == "RGB"  # opaque: the chat's light or dark background never shows through
@@ -289,3 +290,24 @@ def test_the_image_ends_one_margin_after_the_last_cell_and_the_legend() -> None:
     width, height = heatmap_size()
     assert cell_box(WEEKS - 1, 6)[2] + MARGIN == width
     assert cell_box(WEEKS - 1, 6)[3] + LEGEND_HEIGHT + MARGIN == height
+
+
+def frame_colors(image: Image.Image) -> set[tuple[int, int, int]]:
+    """Colors of the outermost ring of pixels."""
+    width, height = image.size
+    rows = {(x, y) for x in range(width) for y in (0, height - 1)}
+    columns = {(x, y) for x in (0, width - 1) for y in range(height)}
+    return {image.getpixel(xy) for xy in rows | columns}
+
+
+@pytest.mark.parametrize(
+    ("today", "name", "language"),
+    [
+        (WEDNESDAY, "carol", "en"),  # March begins on the Monday of the last column: its name sits at the right edge
+        (date(2025, 9, 1), "Maria da Conceição Albuquerque de Souza Vasconcelos", "pt-BR"),  # a title to shorten
+        (date(2025, 11, 30), "", "en"),
+    ],
+)
+def test_the_card_border_is_an_unbroken_frame(today: date, name: str, language: str) -> None:
+    image = load(render_heatmap(today, {today: 3}, name=name, language=language))
+    assert frame_colors(image) == {BORDER}
