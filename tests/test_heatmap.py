@@ -367,7 +367,7 @@ def test_without_a_system_font_the_built_in_font_has_the_requested_size(
 
 
 @pytest.mark.parametrize("size", [TEXT_SIZE, TITLE_SIZE])
-@pytest.mark.parametrize("text", ["Study activity", "Maria da Conceicao de Souza", "Ações por dia", "W"])
+@pytest.mark.parametrize("text", ["Study activity", "Maria da Conceicao de Souza", "Ações por dia"])
 def test_fit_keeps_what_fits_and_else_keeps_the_longest_start_that_fits_with_an_ellipsis(
     fonts: str, text: str, size: int
 ) -> None:
@@ -379,7 +379,7 @@ def test_fit_keeps_what_fits_and_else_keeps_the_longest_start_that_fits_with_an_
 
     plain = heatmap._printable(text)
     with_ellipsis = [length(plain[:n] + "…") for n in range(len(plain))]
-    # from wider than the text down to no room at all, one pixel at a time
+    # from wider than the text down to no room at all, one pixel at a time (when even "…" does not fit, "…")
     for width in range(math.ceil(length(plain)) + 1, -1, -1):
         fitted = heatmap._fit(draw, text, size, width)
         if length(plain) <= width:
@@ -546,6 +546,26 @@ def test_legend_words_sit_beside_the_squares_and_the_caption_ends_before_them(fo
     more_box = ink_box(image, (last, top, image.width - 1, bottom))
     assert shows(image, more_box, more)
     assert more_box[0] == last + GAP + left_ink(more) and more_box[2] <= cell_box(WEEKS - 1, 0)[2]
+
+
+def test_a_caption_too_long_for_its_room_is_shortened_and_stays_two_gaps_clear_of_less(
+    fonts: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.i18n import en
+
+    caption = "Reveals, self-grades and quiz answers on each day"  # as a wordier translation might put it
+    monkeypatch.setitem(en.TEXTS, "heatmap.caption", caption)
+    image = load(render_heatmap(WEDNESDAY, {}))
+    first, top, _, bottom = legend_boxes()[0]
+    less_right = ink_box(image, (MARGIN, top, first, bottom))[2]
+    less_box = ink_box(image, (less_right - written("Less").width, top, less_right, bottom))
+    less_drawn_at = less_box[0] - left_ink("Less")
+    room = less_drawn_at - 2 * GAP - MARGIN
+    shortened = heatmap._fit(ImageDraw.Draw(image), caption, TEXT_SIZE, room)
+    assert shortened.endswith("…") and len(shortened) < len(caption)
+    caption_box = ink_box(image, (MARGIN, top, less_box[0], bottom))
+    assert shows(image, caption_box, shortened)
+    assert caption_box[2] <= less_drawn_at - 2 * GAP
 
 
 # Stored pictures. Whatever the properties above miss (a label one pixel lower, a square a pixel narrower), a
