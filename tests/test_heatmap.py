@@ -3,27 +3,42 @@
 from __future__ import annotations
 
 import io
+import math
+import os
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from itertools import pairwise
+from pathlib import Path
 from types import MappingProxyType
 
+import PIL
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import Image, ImageChops, ImageDraw, ImageFont, features
 
+from bot.i18n import t
+from bot.rules import heatmap
 from bot.rules.heatmap import (
     BACKGROUND,
+    BORDER,
     CELL,
     EMPTY,
     EMPTY_FUTURE,
     GAP,
+    LABEL_COLOR,
+    LABEL_HEIGHT,
     LEVEL_COLORS,
     MARGIN,
+    TEXT_SIZE,
+    TITLE_COLOR,
+    TITLE_HEIGHT,
+    TITLE_SIZE,
     WEEKS,
     cell_box,
     day_position,
     heatmap_size,
+    legend_boxes,
     month_label_weeks,
     render_heatmap,
 )
@@ -90,7 +105,7 @@ def test_cells_are_squares_in_a_grid_inside_the_image() -> None:
 
 @pytest.mark.parametrize(("week", "weekday"), [(-1, 0), (WEEKS, 0), (0, -1), (0, 7)])
 def test_cell_box_refuses_cells_off_the_grid(week: int, weekday: int) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=f"no cell at week {week}, weekday {weekday}"):
         cell_box(week, weekday)
 
 
@@ -243,8 +258,6 @@ def _contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
 
 
 def test_title_period_legend_and_readable_on_any_theme() -> None:
-    from bot.rules.heatmap import BORDER, LABEL_COLOR, TITLE_COLOR, legend_boxes
-
     image = load(render_heatmap(WEDNESDAY, {WEDNESDAY: 1}, name="carol", language="en"))
     assert image.mode == "RGB"  # opaque: the chat's light or dark background never shows through
     width, height = image.size
@@ -271,12 +284,11 @@ def test_month_names_follow_the_language() -> None:
 
 
 def test_without_a_system_font_letters_lose_accents_not_their_shape(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.rules import heatmap
-
     monkeypatch.setattr(heatmap, "SYSTEM_FONTS", ("no-such-font.ttf",))
     heatmap._system_font.cache_clear()
     try:
         assert heatmap._printable("Conceição – dez.") == "Conceicao - dez."
+        assert heatmap._printable("Ação — São Paulo…") == "Acao - Sao Paulo..."
         png = render_heatmap(WEDNESDAY, {WEDNESDAY: 2}, name="Conceição", language="pt-BR")
         assert load(png).size == heatmap_size()
     finally:
@@ -289,3 +301,319 @@ def test_the_image_ends_one_margin_after_the_last_cell_and_the_legend() -> None:
     width, height = heatmap_size()
     assert cell_box(WEEKS - 1, 6)[2] + MARGIN == width
     assert cell_box(WEEKS - 1, 6)[3] + LEGEND_HEIGHT + MARGIN == height
+
+
+def frame_colors(image: Image.Image) -> set[tuple[int, int, int]]:
+    """Colors of the outermost ring of pixels."""
+    width, height = image.size
+    rows = {(x, y) for x in range(width) for y in (0, height - 1)}
+    columns = {(x, y) for x in (0, width - 1) for y in range(height)}
+    return {image.getpixel(xy) for xy in rows | columns}
+
+
+@pytest.mark.parametrize(
+    ("today", "name", "language"),
+    [
+        (WEDNESDAY, "carol", "en"),  # March begins on the Monday of the last column: its name sits at the right edge
+        (date(2025, 9, 1), "Maria da Conceição Albuquerque de Souza Vasconcelos", "pt-BR"),  # a title to shorten
+        (date(2025, 11, 30), "", "en"),
+    ],
+)
+def test_the_card_border_is_an_unbroken_frame(today: date, name: str, language: str) -> None:
+    image = load(render_heatmap(today, {today: 3}, name=name, language=language))
+    assert frame_colors(image) == {BORDER}
+
+
+# Fonts. Which of SYSTEM_FONTS a machine has decides how text looks; these fixtures choose it for one test.
+
+
+@pytest.fixture
+def use_fonts(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[tuple[str, ...]], None]]:
+    """``use_fonts(names)`` looks text fonts up in ``names`` instead of SYSTEM_FONTS, for this test only."""
+
+    def use(names: tuple[str, ...]) -> None:
+        monkeypatch.setattr(heatmap, "SYSTEM_FONTS", names)
+        heatmap._system_font.cache_clear()
+
+    yield use
+    heatmap._system_font.cache_clear()
+
+
+@pytest.fixture(params=["system font", "built-in font"])
+def fonts(request: pytest.FixtureRequest, use_fonts: Callable[[tuple[str, ...]], None]) -> str:
+    """Text in the first of SYSTEM_FONTS this machine has, then in Pillow's built-in font, as on a machine with
+    none of them (the built-in font measures whole pixels, so a text exactly as wide as its room gets tested)."""
+    use_fonts(heatmap.SYSTEM_FONTS if request.param == "system font" else ())
+    return str(request.param)
+
+
+def test_the_first_system_font_found_draws_text_as_written_at_the_requested_size(
+    use_fonts: Callable[[tuple[str, ...]], None], tmp_path: Path
+) -> None:
+    font_file = tmp_path / "Bundled.ttf"  # a real font file: the one Pillow embeds
+    font_file.write_bytes(ImageFont.load_default(size=TEXT_SIZE).font_bytes)
+    use_fonts(("no-such-font.ttf", str(font_file)))
+    for size in (TEXT_SIZE, TITLE_SIZE):
+        font = heatmap._font(size)
+        assert (font.path, font.size) == (str(font_file), size)
+    assert heatmap._printable("Conceição – dez. — mar…") == "Conceição – dez. — mar…"
+
+
+def test_without_a_system_font_the_built_in_font_has_the_requested_size(
+    use_fonts: Callable[[tuple[str, ...]], None],
+) -> None:
+    use_fonts(())
+    assert [heatmap._font(size).size for size in (TEXT_SIZE, TITLE_SIZE)] == [TEXT_SIZE, TITLE_SIZE]
+
+
+@pytest.mark.parametrize("size", [TEXT_SIZE, TITLE_SIZE])
+@pytest.mark.parametrize("text", ["Study activity", "Maria da Conceicao de Souza", "Ações por dia"])
+def test_fit_keeps_what_fits_and_else_keeps_the_longest_start_that_fits_with_an_ellipsis(
+    fonts: str, text: str, size: int
+) -> None:
+    draw = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    font = heatmap._font(size)
+
+    def length(shown: str) -> float:
+        return draw.textlength(shown, font=font)
+
+    plain = heatmap._printable(text)
+    with_ellipsis = [length(plain[:n] + "…") for n in range(len(plain))]
+    # from wider than the text down to no room at all, one pixel at a time (when even "…" does not fit, "…")
+    for width in range(math.ceil(length(plain)) + 1, -1, -1):
+        fitted = heatmap._fit(draw, text, size, width)
+        if length(plain) <= width:
+            assert fitted == plain, width
+            continue
+        start = max((n for n, needed in enumerate(with_ellipsis) if needed <= width), default=0)
+        assert fitted == plain[:start].rstrip() + "…", width  # no space left dangling before the "…"
+        assert length(fitted) <= width or fitted == "…", width
+
+
+# Where the words go. ``written`` is the oracle: the text as Pillow draws it in the heatmap's font from a label's
+# top-left corner, cut to its ink; a label shows exactly that, wherever it is.
+
+
+def ink_box(image: Image.Image, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """The bounding box, in ``image``, of the pixels inside ``box`` that are not background."""
+    region = image.crop(box)
+    found = ImageChops.difference(region, Image.new("RGB", region.size, BACKGROUND)).getbbox()
+    assert found is not None, f"nothing drawn in {box}"
+    return box[0] + found[0], box[1] + found[1], box[0] + found[2], box[1] + found[3]
+
+
+def alone(text: str, size: int = TEXT_SIZE, color: tuple[int, int, int] = LABEL_COLOR) -> Image.Image:
+    """``text`` drawn from the top-left corner of a blank canvas, as a label draws it."""
+    canvas = Image.new("RGB", (4 * size * max(len(text), 1), 3 * size), BACKGROUND)
+    ImageDraw.Draw(canvas).text((0, 0), heatmap._printable(text), fill=color, font=heatmap._font(size))
+    return canvas
+
+
+def written(text: str, size: int = TEXT_SIZE, color: tuple[int, int, int] = LABEL_COLOR) -> Image.Image:
+    canvas = alone(text, size, color)
+    return canvas.crop(ink_box(canvas, (0, 0, *canvas.size)))
+
+
+def left_ink(text: str, size: int = TEXT_SIZE) -> int:
+    """How far right of where a text is drawn its ink begins."""
+    canvas = alone(text, size)
+    return ink_box(canvas, (0, 0, *canvas.size))[0]
+
+
+def differing_pixels(expected: Image.Image, actual: Image.Image) -> int:
+    """How many pixels differ in any channel (every pixel if the sizes differ)."""
+    if expected.size != actual.size:
+        return max(expected.width * expected.height, actual.width * actual.height)
+    channels = ImageChops.difference(expected.convert("RGB"), actual.convert("RGB")).split()
+    changed = channels[0]
+    for channel in channels[1:]:
+        changed = ImageChops.lighter(changed, channel)
+    return changed.point(lambda value: 255 if value else 0).histogram()[255]
+
+
+def shows(image: Image.Image, box: tuple[int, int, int, int], text: str, size: int = TEXT_SIZE,
+          color: tuple[int, int, int] = LABEL_COLOR) -> bool:
+    """Whether the ink inside ``box`` is exactly ``text`` in the heatmap's font, size and ``color``."""
+    return differing_pixels(written(text, size, color), image.crop(ink_box(image, box))) == 0
+
+
+def title_band(image: Image.Image) -> tuple[int, int, int, int]:
+    return MARGIN, MARGIN, image.width - MARGIN, MARGIN + TITLE_HEIGHT // 2
+
+
+def period_band(image: Image.Image) -> tuple[int, int, int, int]:
+    return MARGIN, MARGIN + TITLE_HEIGHT // 2, image.width - MARGIN, MARGIN + TITLE_HEIGHT
+
+
+LONG_NAME = "Maria da Conceição Albuquerque de Souza Vasconcelos"
+
+
+@pytest.mark.parametrize(
+    ("options", "title"),
+    [
+        ({}, "Study activity"),  # no name, and English unless told
+        ({"name": "carol"}, "carol's study activity"),
+        ({"language": "pt-BR"}, "Atividade de estudo"),
+        ({"name": "carol", "language": "pt-BR"}, "Atividade de estudo de carol"),
+    ],
+)
+def test_the_title_names_the_member_in_their_language(fonts: str, options: dict[str, str], title: str) -> None:
+    image = load(render_heatmap(WEDNESDAY, {}, **options))
+    assert shows(image, title_band(image), title, TITLE_SIZE, TITLE_COLOR)
+    assert ink_box(image, title_band(image))[0] == MARGIN + left_ink(title, TITLE_SIZE)
+
+
+@pytest.mark.parametrize("language", ["en", "pt-BR"])
+def test_a_long_name_is_shortened_with_an_ellipsis_to_the_width_of_the_card(fonts: str, language: str) -> None:
+    image = load(render_heatmap(WEDNESDAY, {}, name=LONG_NAME, language=language))
+    room = image.width - 2 * MARGIN
+    title = t(language, "heatmap.title", name=LONG_NAME)
+    shortened = heatmap._fit(ImageDraw.Draw(image), title, TITLE_SIZE, room)
+    assert shortened.endswith("…") and len(shortened) < len(title)
+    assert shows(image, title_band(image), shortened, TITLE_SIZE, TITLE_COLOR)
+    assert ink_box(image, title_band(image))[2] <= MARGIN + room
+
+
+@pytest.mark.parametrize(
+    ("language", "period"),
+    [("en", "Dec 15, 2025 – Mar 4, 2026"), ("pt-BR", "15 de dez. de 2025 – 4 de mar. de 2026")],
+)
+def test_the_period_runs_from_the_oldest_monday_to_today_as_the_language_writes_dates(
+    fonts: str, language: str, period: str
+) -> None:
+    image = load(render_heatmap(WEDNESDAY, {}, name="carol", language=language))
+    assert shows(image, period_band(image), period)
+    assert ink_box(image, period_band(image))[0] == MARGIN + left_ink(period)
+
+
+@pytest.mark.parametrize(("language", "names"), [("en", ["Mon", "Wed", "Fri"]), ("pt-BR", ["seg.", "qua.", "sex."])])
+def test_weekday_names_start_at_the_margin_on_their_row(fonts: str, language: str, names: list[str]) -> None:
+    image = load(render_heatmap(WEDNESDAY, {}, language=language))
+    grid_left = cell_box(0, 0)[0]
+    for weekday, name in zip((0, 2, 4), names, strict=True):
+        _, top, _, bottom = cell_box(0, weekday)
+        box = ink_box(image, (MARGIN, top, grid_left, bottom))
+        assert shows(image, box, name), name
+        assert box[0] == MARGIN + left_ink(name) and box[2] <= grid_left - GAP, name
+
+
+@pytest.mark.parametrize(
+    ("today", "language"),
+    [(WEDNESDAY, "en"), (WEDNESDAY, "pt-BR"), (date(2025, 9, 1), "en"), (date(2026, 4, 15), "pt-BR")],
+)
+def test_month_names_start_at_their_column_and_only_there(fonts: str, today: date, language: str) -> None:
+    image = load(render_heatmap(today, {}, language=language))
+    labels = month_label_weeks(today, language)
+    for week in range(WEEKS):
+        x0, top, _, _ = cell_box(week, 0)
+        above = (x0 - GAP, top - LABEL_HEIGHT, min(x0 + CELL, image.width - 1), top)  # from the previous gap on
+        if week in labels:
+            assert ink_box(image, above)[0] == x0 + left_ink(labels[week]), labels[week]
+            assert ink_box(image, above)[3] <= top - GAP, labels[week]
+        elif week - 1 not in labels:  # the name of the column before may reach over this one
+            assert {color for _, color in image.crop(above).getcolors()} == {BACKGROUND}, week
+
+
+def test_legend_squares_are_whole_cells_in_a_row_below_the_grid() -> None:
+    image = load(render_heatmap(WEDNESDAY, {day: 3 for day in (WEDNESDAY, WEDNESDAY - timedelta(days=1))}))
+    boxes = legend_boxes()
+    grid_bottom, grid_right = cell_box(WEEKS - 1, 6)[3], cell_box(WEEKS - 1, 6)[2]
+    for (x0, y0, x1, y1), color in zip(boxes, (EMPTY, *LEVEL_COLORS), strict=True):
+        assert (x1 - x0, y1 - y0) == (CELL, CELL)
+        assert grid_bottom + GAP <= y0 and y1 <= image.height - MARGIN and x1 <= grid_right
+        assert image.crop((x0, y0, x1, y1)).getcolors() == [(CELL * CELL, color)]
+        assert frame_colors(image.crop((x0 - 1, y0 - 1, x1 + 1, y1 + 1))) == {BACKGROUND}  # a gap all round
+    for before, after in pairwise(boxes):
+        assert after == (before[2] + GAP, before[1], before[2] + GAP + CELL, before[3])
+
+
+@pytest.mark.parametrize("language", ["en", "pt-BR"])
+def test_legend_words_sit_beside_the_squares_and_the_caption_ends_before_them(fonts: str, language: str) -> None:
+    image = load(render_heatmap(WEDNESDAY, {}, language=language))
+    boxes = legend_boxes()
+    (first, top, _, bottom), (_, _, last, _) = boxes[0], boxes[-1]
+    less, more, caption = (t(language, f"heatmap.{key}") for key in ("less", "more", "caption"))
+    # "less" ends close left of the first square, without touching it
+    less_right = ink_box(image, (MARGIN, top, first, bottom))[2]
+    assert first - 2 * GAP <= less_right <= first - GAP
+    less_box = ink_box(image, (less_right - written(less).width, top, less_right, bottom))
+    assert shows(image, less_box, less)
+    # the caption, whole, ends at least two gaps before "less"
+    caption_box = ink_box(image, (MARGIN, top, less_box[0], bottom))
+    assert shows(image, caption_box, caption)
+    assert caption_box[0] == MARGIN + left_ink(caption) and caption_box[2] <= less_box[0] - 2 * GAP
+    # "more" starts a gap right of the last square and ends within the grid's width
+    more_box = ink_box(image, (last, top, image.width - 1, bottom))
+    assert shows(image, more_box, more)
+    assert more_box[0] == last + GAP + left_ink(more) and more_box[2] <= cell_box(WEEKS - 1, 0)[2]
+
+
+def test_a_caption_too_long_for_its_room_is_shortened_and_stays_two_gaps_clear_of_less(
+    fonts: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.i18n import en
+
+    caption = "Reveals, self-grades and quiz answers on each day"  # as a wordier translation might put it
+    monkeypatch.setitem(en.TEXTS, "heatmap.caption", caption)
+    image = load(render_heatmap(WEDNESDAY, {}))
+    first, top, _, bottom = legend_boxes()[0]
+    less_right = ink_box(image, (MARGIN, top, first, bottom))[2]
+    less_box = ink_box(image, (less_right - written("Less").width, top, less_right, bottom))
+    less_drawn_at = less_box[0] - left_ink("Less")
+    room = less_drawn_at - 2 * GAP - MARGIN
+    shortened = heatmap._fit(ImageDraw.Draw(image), caption, TEXT_SIZE, room)
+    assert shortened.endswith("…") and len(shortened) < len(caption)
+    caption_box = ink_box(image, (MARGIN, top, less_box[0], bottom))
+    assert shows(image, caption_box, shortened)
+    assert caption_box[2] <= less_drawn_at - 2 * GAP
+
+
+# Stored pictures. Whatever the properties above miss (a label one pixel lower, a square a pixel narrower), a
+# comparison with a picture checked by eye catches. Drawn with Pillow's built-in font so that they do not depend
+# on the fonts a machine has; another Pillow or FreeType version may still draw letters differently: then look
+# at the saved rendering and, if it is right, store it anew.
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+UPDATE_SNAPSHOTS = "STUDYBOT_UPDATE_SNAPSHOTS"
+SNAPSHOT_CASES: dict[str, tuple[date, dict[date, int], str, str]] = {
+    # three levels and empty days; the window starts in December and March begins in the last column;
+    # Thursday to Sunday of this week are still to come
+    "heatmap-en.png": (WEDNESDAY, {WEDNESDAY - timedelta(days=n): (n * 7) % 5 for n in range(0, 84, 2)}, "carol", "en"),
+    # a whole last week; a name shortened with "…", accents and the dash of the period without a system font
+    "heatmap-pt-BR-long-name.png": (
+        date(2025, 11, 30), {date(2025, 11, 30) - timedelta(days=n): (n % 9) // 2 for n in range(84)}, LONG_NAME,
+        "pt-BR",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SNAPSHOT_CASES))
+def test_the_heatmap_looks_like_its_stored_picture(
+    case: str, use_fonts: Callable[[tuple[str, ...]], None], tmp_path: Path
+) -> None:
+    use_fonts(())
+    today, counts, name, language = SNAPSHOT_CASES[case]
+    png = render_heatmap(today, counts, name=name, language=language)
+    rendered = load(png)
+    stored = SNAPSHOTS / case
+    expected = load(stored.read_bytes()) if stored.exists() else None
+    differing = None if expected is None else differing_pixels(expected, rendered)
+    if differing == 0:
+        return
+    if os.environ.get(UPDATE_SNAPSHOTS) == "1":
+        SNAPSHOTS.mkdir(exist_ok=True)
+        stored.write_bytes(png)
+        pytest.fail(f"rewrote {stored} ({'new' if differing is None else f'{differing} pixels had changed'}): "
+                    f"look at it, commit it and run the tests again without {UPDATE_SNAPSHOTS}")
+    actual = tmp_path / case
+    actual.write_bytes(png)
+    if expected is None:
+        what = f"there is no stored picture {stored}"
+    elif expected.size != rendered.size:
+        what = f"the stored picture {stored} is {expected.size} pixels, this rendering {rendered.size}"
+    else:
+        where = ImageChops.difference(expected.convert("RGB"), rendered).getbbox()
+        what = f"{differing} pixels differ from {stored}, within the box {where}"
+    pytest.fail(f"{what}; this rendering is in {actual} (Pillow {PIL.__version__}, FreeType "
+                f"{features.version('freetype2')}). If the change is intended, run the tests with "
+                f"{UPDATE_SNAPSHOTS}=1 to rewrite the stored pictures, look at them and commit them.")

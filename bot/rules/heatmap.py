@@ -175,7 +175,8 @@ def _draw_labels(image: Image.Image, today: date, language: str, name: str) -> N
         _paste_label(image, label, (MARGIN, y0 + 2, MARGIN + LABEL_WIDTH - GAP, y1))
     for week, month in month_label_weeks(today, language).items():
         x0, y0, _, _ = cell_box(week, 0)
-        _paste_label(image, month, (x0, y0 - LABEL_HEIGHT, x0 + 2 * PITCH - GAP, y0 - GAP))
+        x1 = min(x0 + 2 * PITCH - GAP, heatmap_size()[0] - 1)  # a name over the last column stops at the border
+        _paste_label(image, month, (x0, y0 - LABEL_HEIGHT, x1, y0 - GAP))
 
 
 def _draw_legend(image: Image.Image, draw: ImageDraw.ImageDraw, language: str) -> None:
