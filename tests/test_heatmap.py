@@ -30,6 +30,7 @@ from bot.rules.heatmap import (
     LABEL_HEIGHT,
     LEVEL_COLORS,
     MARGIN,
+    PITCH,
     TEXT_SIZE,
     TITLE_COLOR,
     TITLE_HEIGHT,
@@ -402,10 +403,14 @@ def ink_box(image: Image.Image, box: tuple[int, int, int, int]) -> tuple[int, in
     return box[0] + found[0], box[1] + found[1], box[0] + found[2], box[1] + found[3]
 
 
+#: Room left of where ``alone`` draws, so a glyph reaching left of its origin ("J") is drawn whole.
+PAD = 8
+
+
 def alone(text: str, size: int = TEXT_SIZE, color: tuple[int, int, int] = LABEL_COLOR) -> Image.Image:
-    """``text`` drawn from the top-left corner of a blank canvas, as a label draws it."""
-    canvas = Image.new("RGB", (4 * size * max(len(text), 1), 3 * size), BACKGROUND)
-    ImageDraw.Draw(canvas).text((0, 0), heatmap._printable(text), fill=color, font=heatmap._font(size))
+    """``text`` drawn ``PAD`` pixels right of the left edge of a blank canvas, whole, in the label's font."""
+    canvas = Image.new("RGB", (PAD + 4 * size * max(len(text), 1), 3 * size), BACKGROUND)
+    ImageDraw.Draw(canvas).text((PAD, 0), heatmap._printable(text), fill=color, font=heatmap._font(size))
     return canvas
 
 
@@ -415,9 +420,10 @@ def written(text: str, size: int = TEXT_SIZE, color: tuple[int, int, int] = LABE
 
 
 def left_ink(text: str, size: int = TEXT_SIZE) -> int:
-    """How far right of where a text is drawn its ink begins."""
+    """How far right of a label's left edge its ink begins: the text's own left bearing, but never left of the
+    edge (a glyph reaching left of where it is drawn moves right rather than lose a column)."""
     canvas = alone(text, size)
-    return ink_box(canvas, (0, 0, *canvas.size))[0]
+    return max(0, ink_box(canvas, (0, 0, *canvas.size))[0] - PAD)
 
 
 def differing_pixels(expected: Image.Image, actual: Image.Image) -> int:
@@ -509,7 +515,9 @@ def test_month_names_start_at_their_column_and_only_there(fonts: str, today: dat
         above = (x0 - GAP, top - LABEL_HEIGHT, min(x0 + CELL, image.width - 1), top)  # from the previous gap on
         if week in labels:
             assert ink_box(image, above)[0] == x0 + left_ink(labels[week]), labels[week]
-            assert ink_box(image, above)[3] <= top - GAP, labels[week]
+            assert ink_box(image, above)[3] <= top - GAP // 2, labels[week]  # descenders too stay clear
+            name_box = (x0 - GAP, top - LABEL_HEIGHT, min(x0 + 2 * PITCH - GAP, image.width - 1), top)
+            assert shows(image, name_box, labels[week]), f"{labels[week]!r} is not drawn whole"
         elif week - 1 not in labels:  # the name of the column before may reach over this one
             assert {color for _, color in image.crop(above).getcolors()} == {BACKGROUND}, week
 

@@ -6,7 +6,8 @@ it: Mon/Wed/Fri; below it: a legend of the levels. A day's level grows with its 
 and quiz answers that day). Names of months and weekdays and the dates come from CLDR in the member's language.
 
 The picture is an opaque light card with a border and dark text: it reads the same on light and dark themes.
-Rendering is pure: no files, Pillow's built-in font, and the same input gives the same bytes.
+Rendering is pure: no files written, a system font with accents when one is installed (else Pillow's built-in
+font), and the same input gives the same bytes.
 """
 
 from __future__ import annotations
@@ -153,10 +154,13 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, size: int, width: int) -> str:
 
 def _paste_label(image: Image.Image, text: str, box: tuple[int, int, int, int], size: int = TEXT_SIZE,
                  color: RGB = LABEL_COLOR) -> None:
-    """Draw ``text`` clipped to ``box`` so a wide glyph can never spill onto the grid."""
+    """Draw ``text`` clipped to ``box`` so a wide glyph can never spill onto the grid. A glyph that reaches left
+    of its origin (the "J" of "Jul" in some fonts) moves right by that much instead of losing its first column."""
     x0, y0, x1, y1 = box
     label = Image.new("RGB", (x1 - x0, y1 - y0), BACKGROUND)
-    ImageDraw.Draw(label).text((0, 0), _printable(text), fill=color, font=_font(size))
+    draw, font, printable = ImageDraw.Draw(label), _font(size), _printable(text)
+    overhang = max(0, -int(draw.textbbox((0, 0), printable, font=font)[0]))
+    draw.text((overhang, 0), printable, fill=color, font=font)
     image.paste(label, (x0, y0))
 
 
@@ -176,7 +180,8 @@ def _draw_labels(image: Image.Image, today: date, language: str, name: str) -> N
     for week, month in month_label_weeks(today, language).items():
         x0, y0, _, _ = cell_box(week, 0)
         x1 = min(x0 + 2 * PITCH - GAP, heatmap_size()[0] - 1)  # a name over the last column stops at the border
-        _paste_label(image, month, (x0, y0 - LABEL_HEIGHT, x1, y0 - GAP))
+        # 16 px tall: room for the descenders of "Sep" or "ago." at 12 px, still clear of the grid
+        _paste_label(image, month, (x0, y0 - LABEL_HEIGHT, x1, y0 - GAP // 2))
 
 
 def _draw_legend(image: Image.Image, draw: ImageDraw.ImageDraw, language: str) -> None:
