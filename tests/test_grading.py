@@ -266,3 +266,13 @@ def test_a_term_that_is_the_whole_prompt_does_not_count() -> None:
     q = make_question(en=[["model drift", "retraining"]], en_prompt="Model drift?")
     assert not first_point("Model drift.", q).covered
     assert first_point("Model drift, so retraining.", q).matched == "retraining"
+
+
+@pytest.mark.parametrize(
+    ("term", "language", "dead"),
+    [("from", "en", True), ("from the", "en", True), ("went from", "en", False), ("por que", "pt-BR", True),
+     ("porque", "pt-BR", False), ("==", "en", False), ("from", "pt-BR", False)],
+)
+def test_terms_made_only_of_function_words_are_recognised(term: str, language: str, dead: bool) -> None:
+    # such a term could never be found in an answer that says anything else (content validation refuses it)
+    assert grading.only_function_words(term, language) is dead
