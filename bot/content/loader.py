@@ -6,13 +6,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bot.content.schema import DeckInfo, Question, QuestionText
 from bot.rules import grading
 from bot.storage.ids import present
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 DECK_FILE = "deck.yaml"
 QUESTIONS_DIR = "questions"
@@ -162,14 +165,21 @@ def load_deck(path: Path) -> tuple[Deck | None, list[Problem]]:
     return Deck(info, questions, path), []
 
 
-def _load_info(deck_file: Path, path: Path, problems: list[Problem]) -> DeckInfo | None:
-    raw = _read_yaml(deck_file, path, problems)
+def _validated(model: type[ModelT], file: Path, path: Path, problems: list[Problem]) -> ModelT | None:
+    """``file`` read as YAML and validated as ``model``; None, with the problems recorded, when it is not one."""
+    raw = _read_yaml(file, path, problems)
     if raw is None:
         return None
     try:
-        info = DeckInfo.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
-        problems.extend(_validation_problems(_relative(deck_file, path), exc))
+        problems.extend(_validation_problems(_relative(file, path), exc))
+        return None
+
+
+def _load_info(deck_file: Path, path: Path, problems: list[Problem]) -> DeckInfo | None:
+    info = _validated(DeckInfo, deck_file, path, problems)
+    if info is None:
         return None
     if info.id != path.name:
         problems.append(Problem(_relative(deck_file, path), "id", f"is {info.id!r} but the folder is {path.name!r}"))
@@ -179,13 +189,8 @@ def _load_info(deck_file: Path, path: Path, problems: list[Problem]) -> DeckInfo
 def _load_question(qfile: Path, path: Path, problems: list[Problem]) -> Question | None:
     """One question file against the schema (its quiz aligned across languages, its file named by its id)."""
     rel = _relative(qfile, path)
-    data = _read_yaml(qfile, path, problems)
-    if data is None:
-        return None
-    try:
-        question = Question.model_validate(data)
-    except ValidationError as exc:
-        problems.extend(_validation_problems(rel, exc))
+    question = _validated(Question, qfile, path, problems)
+    if question is None:
         return None
     misaligned = question.quiz_misalignment()
     if misaligned is not None:
