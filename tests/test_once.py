@@ -66,6 +66,20 @@ def _dead_claim(app, at: datetime):
     return channel, post
 
 
+#: When the process that died claimed the morning's post, and the channel it posts to.
+AT = datetime(2026, 3, 3, 9, 0, 5, tzinfo=UTC)
+REF = ChannelRef("slack", "T1", "C1")
+
+
+async def _died_at_nine(app, port, clock: ManualClock, *, sent: bool) -> Channel:
+    """A process claimed the post at ``AT`` and died, after Slack had the question (``sent``) or before."""
+    clock.set(AT)
+    channel, post = _dead_claim(app, AT)
+    if sent:
+        await port.post(REF, Message(Kind.QUESTION, title="Question of the day"), key=f"studybot-post-{post.id}")
+    return channel
+
+
 @pytest.mark.parametrize("sent_before_dying", [True, False])
 async def test_failed_lookup_never_posts_and_is_asked_again_later(
     database_url: str, clock: ManualClock, sent_before_dying: bool
@@ -73,12 +87,8 @@ async def test_failed_lookup_never_posts_and_is_asked_again_later(
     fake = await FakeSlack(ignore_oldest=True).start()
     app, port = await _rig(database_url, clock, fake, ["C1"])
     try:
-        at = datetime(2026, 3, 3, 9, 0, 5, tzinfo=UTC)
-        clock.set(at)
-        channel, post = _dead_claim(app, at)
-        if sent_before_dying:
-            ref = ChannelRef("slack", "T1", "C1")
-            await port.post(ref, Message(Kind.QUESTION, title="Question of the day"), key=f"studybot-post-{post.id}")
+        at = AT
+        channel = await _died_at_nine(app, port, clock, sent=sent_before_dying)
         sent = len(fake.of("chat.postMessage"))
         fake.failing["conversations.history"] = "internal_error"
         clock.set(at + CLAIM_LEASE + timedelta(minutes=1))
@@ -111,13 +121,10 @@ async def test_lookup_pages_through_a_busy_channel(database_url: str, clock: Man
     fake = await FakeSlack(ignore_oldest=True, page_size=5).start()
     app, port = await _rig(database_url, clock, fake, ["C1"])
     try:
-        at = datetime(2026, 3, 3, 9, 0, 5, tzinfo=UTC)
-        clock.set(at)
-        channel, post = _dead_claim(app, at)
-        ref = ChannelRef("slack", "T1", "C1")
-        await port.post(ref, Message(Kind.QUESTION, title="Question of the day"), key=f"studybot-post-{post.id}")
+        at = AT
+        channel = await _died_at_nine(app, port, clock, sent=True)
         for n in range(12):  # the channel carries on talking after the post
-            await port.post(ref, Message(Kind.INFO, body=f"chatter {n}"))
+            await port.post(REF, Message(Kind.INFO, body=f"chatter {n}"))
         clock.set(at + CLAIM_LEASE + timedelta(minutes=1))
         result = await post_daily(app.services, port, channel.id, at.date(), scheduled=True)
         assert result.status == "posted"
@@ -277,11 +284,8 @@ async def test_a_lookup_blind_to_the_channel_never_posts_nor_switches_it_off(dat
     fake = await FakeSlack(ignore_oldest=True).start()
     app, port = await _rig(database_url, clock, fake, ["C1"])
     try:
-        at = datetime(2026, 3, 3, 9, 0, 5, tzinfo=UTC)
-        clock.set(at)
-        channel, post = _dead_claim(app, at)
-        ref = ChannelRef("slack", "T1", "C1")
-        await port.post(ref, Message(Kind.QUESTION, title="Question of the day"), key=f"studybot-post-{post.id}")
+        at = AT
+        channel = await _died_at_nine(app, port, clock, sent=True)
         fake.failing["conversations.history"] = "not_in_channel"
         for n in range(1, 5):
             clock.set(at + n * (CLAIM_LEASE + timedelta(minutes=1)))

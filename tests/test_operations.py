@@ -258,18 +258,19 @@ def test_doctor_only_reads(tmp_path: Path) -> None:
     [check] = check_database(Settings(database_url=url))
     assert check.status == OK and "(current)" in check.detail
     assert sorted(p.name for p in tmp_path.iterdir()) == before == ["with space.db"]
-    db = Database(url)
-    with db.engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0003'"))
-    db.dispose()
-    [check] = check_database(Settings(database_url=url))
-    assert check.status == NOTE and "upgrades it" in check.detail
-    db = Database(url)
-    with db.engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
-    db.dispose()
-    [check] = check_database(Settings(database_url=url))
-    assert check.status == FAIL and "unknown" in check.detail
+
+    def check_at(version: str):  # the doctor's view once the schema says it is at ``version``
+        db = Database(url)
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = :version"), {"version": version})
+        db.dispose()
+        [check] = check_database(Settings(database_url=url))
+        return check
+
+    old = check_at("0003")
+    assert old.status == NOTE and "upgrades it" in old.detail
+    unknown = check_at("9999")
+    assert unknown.status == FAIL and "unknown" in unknown.detail
 
 
 def test_systemd_unit_steps_work_on_a_fresh_host(tmp_path: Path) -> None:
