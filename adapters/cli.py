@@ -111,6 +111,7 @@ def console(
             f"studybot console on {settings.mask(settings.database_url)}. You are alice (an admin).\n{META_HELP}",
             markup=False,
             highlight=False,
+            soft_wrap=False,  # wrapped between words at the terminal's width
         )
     try:
         with asyncio.Runner() as runner:

@@ -18,6 +18,7 @@ import pytest
 from rich.console import Console
 
 from adapters.console.render import print_message
+from adapters.console.session import META_HELP
 from bot.cards import quiz_card
 from bot.commands.help import help_message
 from bot.commands.registry import build_registry
@@ -87,7 +88,7 @@ def test_demo_on_an_80_column_terminal_shows_every_line(tmp_path: Path) -> None:
 def test_console_on_a_terminal_edits_lines_keeps_history_and_echoes_once(tmp_path: Path) -> None:
     proc, master = _spawn(["console", "--db", str(tmp_path / "c.db")], tmp_path, 80)
     try:
-        assert b"> " in _read(master, until=b"\n> ")
+        banner = _text(_read(master, until=b"\n> "))
         os.write(master, b"/studybot hepl\x7f\x7flp\r")  # two backspaces fix the typo
         first = _text(_read(master, until=b"\n> "))
         os.write(master, b"\x1b[A\r")  # arrow up: the same command again, from the history
@@ -103,6 +104,10 @@ def test_console_on_a_terminal_edits_lines_keeps_history_and_echoes_once(tmp_pat
         assert "^[[A" not in shown
         assert max(len(line) for line in shown.splitlines()) <= 80
     assert "`hepl`" not in first and "is not a subcommand" not in first
+    # the greeting and the meta commands wrap between words too
+    assert "Meta commands:" in banner and max(len(line) for line in banner.splitlines()) <= 80
+    assert "You are alice (an admin)." in " ".join(banner.split())
+    assert all(line in banner.splitlines() for line in META_HELP.splitlines())  # each fits on one line
 
 
 def _render(message: Message, width: int) -> list[str]:

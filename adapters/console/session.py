@@ -30,8 +30,8 @@ CHANNEL = "general"
 ADMIN = "alice"
 
 META_HELP = """Meta commands:
-  :as NAME       act as another member (created on first use; alice is the admin)
-  :react EMOJI   react to the latest daily question (e.g. :react 👀 or :react eyes)
+  :as NAME       act as another member (created on first use; alice is admin)
+  :react EMOJI   react to the latest daily question (:react 👀 or :react eyes)
   :click N       press button N of the latest message that has buttons
   :next-day      move the clock to the next question day and post its question
   :help          this list
@@ -95,7 +95,7 @@ class ConsolePort:
         self.sent.append(("private upload" if private else "upload", message))
         self._show(message, private=private)
         self.console.print(f"  (picture saved to {path}{': ' + alt_text if alt_text else ''})", markup=False,
-                           highlight=False, emoji=False, soft_wrap=True)
+                           highlight=False, emoji=False, soft_wrap=False)
 
     async def send_direct(self, tenant_id: str, user_id: str, message: Message) -> None:
         self.sent.append(("direct", message))
@@ -127,7 +127,7 @@ class ConsoleSession:
         )
 
     def say(self, text: str) -> None:
-        self.console.print(text, markup=False, highlight=False)
+        self.console.print(text, markup=False, highlight=False, soft_wrap=False)
 
     async def run_line(self, line: str) -> bool:
         """Handle one input line; False when the session should end."""
