@@ -3,8 +3,9 @@
 - connections idle for ``idle_timeout`` (including ones that never send a whole request) are closed;
 - a request taking longer than ``request_timeout`` (a body trickling in) gets 408 and its connection closed;
 - at most ``max_connections`` are open: a new one closes the oldest idle one, or is refused with 503 when all
-  are busy, so ``/healthz`` and Slack's requests still get through;
-- the soft open-files limit is raised to the hard limit at start, and the cap kept below it;
+  are busy (or it came in a burst larger than the cap), so ``/healthz`` and Slack's requests still get through;
+- the soft open-files limit is raised to the hard limit at start, and the cap kept below it with room for a
+  whole round of accept() calls;
 - ``accept()`` failures (out of file descriptors) are logged at most once per ``ERROR_LOG_INTERVAL``.
 """
 
@@ -22,8 +23,11 @@ from aiohttp import web
 
 log = logging.getLogger(__name__)
 
-#: File descriptors kept free for the database, the platforms' connections and logs.
-RESERVED_FILES = 64
+#: File descriptors kept free for the database, the platforms' connections, logs and the metrics port.
+RESERVED_FILES = 96
+#: How many connections asyncio may accept in one round, before it makes a protocol for any of them (it is the
+#: listen backlog): the cap keeps room for a whole round, so accept() never runs out of file descriptors.
+ACCEPT_BACKLOG = 128
 ERROR_LOG_INTERVAL = 10.0
 REFUSAL = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
@@ -54,14 +58,15 @@ class ConnectionGuard:
     busy: Counter = field(default_factory=Counter)
     evicted: int = 0
     refused: int = 0
+    #: Connections accepted in this round whose protocols asyncio has not connected yet: it accepts a whole burst
+    #: before it connects any of them, so ``server.connections`` does not list them.
+    starting: int = 0
 
     def make_room(self, server: web.Server) -> bool:
-        """Close the oldest idle connection if the cap is reached; False when every connection is busy."""
-        connections = server.connections
-        excess = len(connections) - self.max_connections + 1
-        if excess <= 0:
-            return True
-        for handler in connections:  # oldest first
+        """Close the oldest idle connections if the cap is reached; False when every connection is busy."""
+        live = [handler for handler in server.connections if handler.transport is not None]  # not closing
+        excess = len(live) + self.starting - self.max_connections + 1
+        for handler in live:  # oldest first
             if excess <= 0:
                 break
             if not self.busy[handler]:
@@ -69,6 +74,18 @@ class ConnectionGuard:
                 self.evicted += 1
                 excess -= 1
         return excess <= 0
+
+    def admit(self, server: web.Server, loop: asyncio.AbstractEventLoop) -> asyncio.Protocol:
+        """The protocol for a connection just accepted: the server's, once there is room, or a 503 refusal."""
+        if not self.make_room(server):
+            self.refused += 1
+            return _Refused()
+        self.starting += 1
+        loop.call_soon(self._started)  # runs just before asyncio connects the protocol made here
+        return server()
+
+    def _started(self) -> None:
+        self.starting -= 1
 
     @web.middleware
     async def middleware(
@@ -107,16 +124,10 @@ class GuardedSite(web.TCPSite):
         await web.BaseSite.start(self)  # registers the site with its runner
         server = self._runner.server
         assert server is not None
-        guard = self._guard
-
-        def protocol() -> asyncio.Protocol:
-            if guard.make_room(server):
-                return server()
-            guard.refused += 1
-            return _Refused()
-
-        self._server = await asyncio.get_running_loop().create_server(
-            protocol, self._host, self._port, backlog=self._backlog, reuse_address=self._reuse_address
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: self._guard.admit(server, loop), self._host, self._port, backlog=self._backlog,
+            reuse_address=self._reuse_address,
         )
         self._bound_port = self._server.sockets[0].getsockname()[1] if self._server.sockets else self._port
 

@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from adapters.http_limits import (
+    ACCEPT_BACKLOG,
     RESERVED_FILES,
     ConnectionGuard,
     GuardedSite,
@@ -94,16 +95,17 @@ async def serve(
     idle_timeout: float = 30.0,
     request_timeout: float = 30.0,
     max_connections: int = 1000,
+    backlog: int = ACCEPT_BACKLOG,
 ) -> web.AppRunner:
     """Serve ``web_app`` with the limits of :mod:`adapters.http_limits` (the cap stays below the open-files
     limit, raised to the hard limit first)."""
     files = raise_open_files_limit()
-    cap = max(8, min(max_connections, files - open_files() - RESERVED_FILES))
+    cap = max(8, min(max_connections, files - open_files() - RESERVED_FILES - backlog))
     guard = ConnectionGuard(max_connections=cap, request_timeout=request_timeout)
     web_app.middlewares.append(guard.middleware)
     quiet_accept_errors(asyncio.get_running_loop())
     runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT, keepalive_timeout=idle_timeout)
     await runner.setup()
-    await GuardedSite(runner, host, port, guard).start()
+    await GuardedSite(runner, host, port, guard, backlog=backlog).start()
     log.info("http server listening", extra={"host": host, "port": port, "max_connections": cap})
     return runner

@@ -118,7 +118,7 @@ async def run_everything(bot_app: App, settings: Settings, stop: asyncio.Event |
         if settings.metrics_port:
             try:
                 servers.append(await serve(metrics_app(bot_app), settings.metrics_host, settings.metrics_port,
-                                           max_connections=64))
+                                           max_connections=16, backlog=16))  # within RESERVED_FILES
             except OSError as exc:  # the port is taken: run without metrics rather than not at all
                 log.error("cannot serve /metrics on %s:%d (%s)", settings.metrics_host, settings.metrics_port, exc)
         scheduler = Scheduler(bot_app.services, platforms.ports)

@@ -16,6 +16,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from adapters.http_limits import REFUSAL
 from fakes.slack_fake import FakeSlack
 from tests.slack_helpers import SIGNING_SECRET, signature_headers
 from tests.test_lifecycle import studybot
@@ -23,8 +24,8 @@ from tests.test_scheduler_processes import free_port
 
 pytestmark = pytest.mark.timeout(120)
 
-SOFT, HARD = 200, 256  # the process starts with these; it raises the soft limit to HARD
-IDLE = 300  # more idle connections than the process has file descriptors
+SOFT, HARD = 200, 512  # the process starts with these; it raises the soft limit to HARD
+IDLE = 600  # more idle connections than the process has file descriptors
 
 
 def lowered_limit() -> None:
@@ -61,7 +62,7 @@ async def test_idle_connections_do_not_starve_health_checks_or_slack(tmp_path: P
             await proc.wait_http()
             assert open_files_limit(proc.process.pid) == (HARD, HARD)
             opened = await open_idle(proc.http_port, IDLE)
-            assert len(opened) > HARD - 64  # more than the cap: the oldest idle ones were closed to make room
+            assert len(opened) > HARD  # more than it has file descriptors: the oldest idle ones were closed for them
             started = time.monotonic()
             assert (await proc.get("/healthz"))[0] == 200
             assert (await proc.get("/readyz"))[0] == 200
@@ -128,3 +129,40 @@ def test_accept_failures_are_logged_at_a_bounded_rate(tmp_path: Path) -> None:
             child.kill()
     assert err.count("cannot accept connections") == 1, err[-2000:]
     assert "Traceback" not in err
+
+
+async def test_a_burst_of_connections_never_goes_over_the_cap() -> None:
+    """asyncio accepts a whole burst before it makes any of their protocols: each new connection in the burst
+    must close a different idle one, so the open connections stay at the cap."""
+    from aiohttp import web
+
+    from adapters.ops import serve
+
+    web_app = web.Application()
+    async def healthz(request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    web_app.router.add_get("/healthz", healthz)
+    runner = await serve(web_app, "127.0.0.1", 0, max_connections=8)
+    port = runner.addresses[0][1]
+    server = runner.server
+    assert server is not None
+    opened: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    try:
+        for _ in range(3):  # each burst lands in one accept() round
+            opened += await asyncio.gather(*(asyncio.open_connection("127.0.0.1", port) for _ in range(20)))
+            for _ in range(5):
+                await asyncio.sleep(0)
+            live = [handler for handler in server.connections if handler.transport is not None]
+            assert len(live) <= 8
+        replies = await asyncio.gather(*(asyncio.wait_for(reader.read(), 1) for reader, _ in opened),
+                                       return_exceptions=True)
+        still_open = [reply for reply in replies if isinstance(reply, TimeoutError)]
+        assert len(still_open) == 8  # the newest ones; the others were closed (b"") or refused (a 503)
+        assert {reply for reply in replies if not isinstance(reply, TimeoutError)} <= {b"", REFUSAL}
+        async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}/healthz") as response:
+            assert response.status == 200
+    finally:
+        for _, writer in opened:
+            writer.close()
+        await runner.cleanup()
