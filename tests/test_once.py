@@ -266,10 +266,10 @@ async def test_spring_forward_02_30_in_berlin_posts_at_03_00_from_job_and_sweep(
         after = trigger.get_next_fire_time(fire, fire)
         assert after.astimezone(berlin).isoformat() == "2026-03-30T02:30:00+02:00"  # back to 02:30 the day after
         harness.clock.set(fire - timedelta(seconds=1))  # 01:59:59 CET: not yet
-        await scheduler._fire_daily(1)
+        await asyncio.create_task(scheduler._fire_daily(1))  # a task of its own, as APScheduler runs it
         assert await tick(services, ports, harness.clock.now()) == {}
         harness.clock.set(fire)  # the job fires at 03:00 CEST and posts
-        await scheduler._fire_daily(1)
+        await asyncio.create_task(scheduler._fire_daily(1))
         assert [k for k, _ in harness.port.sent].count("post") == 1
         harness.clock.set(datetime(2026, 3, 29, 1, 30, tzinfo=UTC))  # 03:30: the sweep finds it done
         assert await tick(services, ports, harness.clock.now()) == {}
