@@ -15,6 +15,10 @@ from bot.content.schema import DeckInfo, Question, QuestionText
 from bot.rules import grading
 from bot.storage.ids import present
 
+#: libyaml's safe loader when PyYAML was built with it: the same documents, ten times faster than pure Python
+#: (every command that starts the bot reads the decks).
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 DECK_FILE = "deck.yaml"
@@ -108,7 +112,7 @@ def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> object | None
     rel = _relative(path, root)
     try:
         with path.open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+            data = yaml.load(fh, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
