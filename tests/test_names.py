@@ -3,10 +3,14 @@ closest few names, and Markdown in member- or team-supplied text shows as typed 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
+import threading
+import time
 
 import pytest
+import sqlalchemy
 from markdown_it import MarkdownIt
 from rich.console import Console
 
@@ -19,6 +23,7 @@ from bot.events import CommandInvoked, Origin, ReactionAdded
 from bot.markdown import literal, unescape
 from bot.messages import Kind, Message
 from bot.services import teams
+from tests.conftest import PG_URL
 from tests.test_reliability import Recorder
 
 pytestmark = pytest.mark.timeout(60)
@@ -54,6 +59,42 @@ async def test_look_alike_team_names_are_refused(app: App, look_alike: str) -> N
     assert reply.kind == Kind.ERROR and "A team called `Owls` exists already" in reply.body
     joined = await say(app, port, "u2", "team", f"join {look_alike}")  # and the look-alike finds the team
     assert "joined" in joined.body and "Owls" in joined.body
+    with app.db.transaction() as s:
+        assert [t.name for t, _ in teams.list_teams(s, 1)] == ["Owls"]
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (SQLite's writers already take turns: BEGIN IMMEDIATE)")
+async def test_look_alike_team_names_created_at_the_same_moment_make_one_team(app: App) -> None:
+    """Bob creates `Оwls` (Cyrillic О) while Alice's `Owls` is written but not committed. The unique key cannot see
+    that they are one name: Bob's check must wait for Alice's transaction, then refuse his."""
+    for user in ("u1", "u2"):  # both known to the bot, so the two commands meet only at the teams
+        await say(app, Posting(), user, "team", "list")
+    bob: dict[str, Message] = {}
+    thread = threading.Thread(target=lambda: bob.update(reply=asyncio.run(
+        say(app, Posting(), "u2", "team", "create Оwls"))))
+
+    def bob_waits_on_a_lock() -> bool:
+        with app.db.engine.connect() as conn:
+            return bool(conn.execute(sqlalchemy.text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )).scalar())
+
+    def alice_inserting(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.startswith("INSERT INTO teams") and not thread.is_alive() and not bob:
+            thread.start()  # Bob's whole command runs now, before Alice's row is in and committed
+            deadline = time.monotonic() + 20
+            while thread.is_alive() and not bob_waits_on_a_lock() and time.monotonic() < deadline:
+                time.sleep(0.02)
+
+    sqlalchemy.event.listen(app.db.engine, "before_cursor_execute", alice_inserting)
+    try:
+        alice = await say(app, Posting(), "u1", "team", "create Owls")
+        thread.join(20)
+    finally:
+        sqlalchemy.event.remove(app.db.engine, "before_cursor_execute", alice_inserting)
+    assert "created" in alice.body
+    assert bob["reply"].kind == Kind.ERROR and "A team called `Owls` exists already" in bob["reply"].body
     with app.db.transaction() as s:
         assert [t.name for t, _ in teams.list_teams(s, 1)] == ["Owls"]
 

@@ -128,6 +128,7 @@ async def team_create(ctx: Context, args: Args) -> Outcome:
     name = _team_name(args.rest())
     with ctx.transaction() as (session, actor):
         lang, tenant_id = actor.channel.language, id_of(actor.tenant)
+        teams.lock_names(session, tenant_id)
         existing = teams.find_team(session, tenant_id, name)  # the same name, or one that looks the same
         if existing is not None:
             raise UserError("error.team_exists", name=existing.name)

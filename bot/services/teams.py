@@ -9,6 +9,7 @@ from sqlmodel import Session, col, func, select
 
 from bot.confusables import same_looking, skeleton
 from bot.services import totals
+from bot.storage.db import LockSpace, take_turns
 from bot.storage.ids import id_of
 from bot.storage.models import Team, TeamMember, User
 
@@ -37,6 +38,12 @@ def find_team(session: Session, tenant_id: int, name: str) -> Team | None:
     """The team called ``name`` (case aside), else the one team whose name looks the same (``Оwls`` for ``Owls``)."""
     team = session.exec(select(Team).where(Team.tenant_id == tenant_id, Team.name_key == name_key(name))).first()
     return team if team is not None else look_alike(session, tenant_id, name)
+
+
+def lock_names(session: Session, tenant_id: int) -> None:
+    """Make the tenant's team creations take turns, so that two members creating ``Owls`` and ``Оwls`` at the
+    same moment cannot both pass the look-alike check (nor both pass ``MAX_TEAMS``)."""
+    take_turns(session, LockSpace.TEAM_NAMES, tenant_id)
 
 
 def look_alike(session: Session, tenant_id: int, name: str) -> Team | None:

@@ -1,14 +1,16 @@
-"""The database: engine settings per backend, transactions, and insert-if-absent for idempotent writes."""
+"""The database: engine settings per backend, transactions, insert-if-absent for idempotent writes, and locks that
+queue transactions which must not interleave."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import IntEnum
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, case, create_engine, event
+from sqlalchemy import Engine, Table, case, create_engine, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -140,3 +142,20 @@ def upsert_add(
     connection = session.connection()
     stmt = _upsert_add_statement(connection.dialect.name, model.__table__, key, column, replace)  # type: ignore[attr-defined]
     connection.execute(stmt, rows)
+
+
+class LockSpace(IntEnum):
+    """What a :func:`take_turns` lock guards (the first of PostgreSQL's two advisory-lock keys)."""
+
+    TEAM_NAMES = 1  # per tenant: a look-alike check and the team it lets in
+
+
+def take_turns(session: Session, space: LockSpace, key: int) -> None:
+    """Hold the session's transaction behind any other that took the same lock, until it ends.
+
+    Needed where a check reads rows that no unique key guards (``Owls`` and ``Оwls`` are different keys but one
+    name to a reader). PostgreSQL: a transaction-scoped advisory lock. SQLite needs none: its writers already take
+    turns (``BEGIN IMMEDIATE``)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": int(space), "key": key})
