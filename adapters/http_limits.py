@@ -23,8 +23,10 @@ from aiohttp import web
 
 log = logging.getLogger(__name__)
 
-#: File descriptors kept free for the database, the platforms' connections, logs and the metrics port.
-RESERVED_FILES = 96
+#: Connections the metrics port takes at most, and accepts in one round: a scraper needs few.
+METRICS_CONNECTIONS = 16
+#: File descriptors kept free for the database, the platforms' connections and logs, and for the metrics port.
+RESERVED_FILES = 64 + 2 * METRICS_CONNECTIONS
 #: How many connections asyncio may accept in one round, before it makes a protocol for any of them (it is the
 #: listen backlog): the cap keeps room for a whole round, so accept() never runs out of file descriptors.
 ACCEPT_BACKLOG = 128

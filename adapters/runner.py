@@ -11,6 +11,7 @@ from datetime import datetime
 
 from aiohttp import web
 
+from adapters.http_limits import METRICS_CONNECTIONS
 from adapters.ops import add_ops_routes, metrics_app, serve
 from adapters.supervise import describe
 from bot.bootstrap import App
@@ -118,7 +119,7 @@ async def run_everything(bot_app: App, settings: Settings, stop: asyncio.Event |
         if settings.metrics_port:
             try:
                 servers.append(await serve(metrics_app(bot_app), settings.metrics_host, settings.metrics_port,
-                                           max_connections=16, backlog=16))  # within RESERVED_FILES
+                                           max_connections=METRICS_CONNECTIONS, backlog=METRICS_CONNECTIONS))
             except OSError as exc:  # the port is taken: run without metrics rather than not at all
                 log.error("cannot serve /metrics on %s:%d (%s)", settings.metrics_host, settings.metrics_port, exc)
         scheduler = Scheduler(bot_app.services, platforms.ports)
