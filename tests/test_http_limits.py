@@ -155,7 +155,7 @@ async def test_a_burst_of_connections_never_goes_over_the_cap() -> None:
                 await asyncio.sleep(0)
             live = [handler for handler in server.connections if handler.transport is not None]
             assert len(live) <= 8
-        replies = await asyncio.gather(*(asyncio.wait_for(reader.read(), 1) for reader, _ in opened),
+        replies = await asyncio.gather(*(asyncio.wait_for(reader.read(), 3) for reader, _ in opened),
                                        return_exceptions=True)
         still_open = [reply for reply in replies if isinstance(reply, TimeoutError)]
         assert len(still_open) == 8  # the newest ones; the others were closed (b"") or refused (a 503)

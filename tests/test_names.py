@@ -69,9 +69,15 @@ async def test_look_alike_team_names_created_at_the_same_moment_make_one_team(ap
     that they are one name: Bob's check must wait for Alice's transaction, then refuse his."""
     for user in ("u1", "u2"):  # both known to the bot, so the two commands meet only at the teams
         await say(app, Posting(), user, "team", "list")
-    bob: dict[str, Message] = {}
-    thread = threading.Thread(target=lambda: bob.update(reply=asyncio.run(
-        say(app, Posting(), "u2", "team", "create Оwls"))))
+    bob: dict[str, Message | BaseException] = {}
+
+    def bob_creates() -> None:
+        try:
+            bob["reply"] = asyncio.run(say(app, Posting(), "u2", "team", "create Оwls"))
+        except BaseException as exc:  # reported by the assertions below
+            bob["reply"] = exc
+
+    thread = threading.Thread(target=bob_creates)
 
     def bob_waits_on_a_lock() -> bool:
         with app.db.engine.connect() as conn:
@@ -94,7 +100,9 @@ async def test_look_alike_team_names_created_at_the_same_moment_make_one_team(ap
     finally:
         sqlalchemy.event.remove(app.db.engine, "before_cursor_execute", alice_inserting)
     assert "created" in alice.body
-    assert bob["reply"].kind == Kind.ERROR and "A team called `Owls` exists already" in bob["reply"].body
+    reply = bob["reply"]
+    assert isinstance(reply, Message), reply
+    assert reply.kind == Kind.ERROR and "A team called `Owls` exists already" in reply.body
     with app.db.transaction() as s:
         assert [t.name for t, _ in teams.list_teams(s, 1)] == ["Owls"]
 
