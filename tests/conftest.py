@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import os
 import random
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,12 +77,11 @@ def app(database_url: str, clock: ManualClock) -> Iterator[App]:
 class Harness:
     """The console adapter in-process: ``await h.run(lines)`` returns what the bot printed for those lines."""
 
-    def __init__(self, app: App, clock: ManualClock, files_dir: Path | None = None):
+    def __init__(self, app: App, clock: ManualClock, files_dir: Path):
         self.buffer = io.StringIO()
         self.console = Console(file=self.buffer, width=200, force_terminal=False, color_system=None)
-        self.session = ConsoleSession(app, self.console, clock)
-        # Pictures the console saves (the /stats heatmap) go here, never into the checkout.
-        self.session.port.files_dir = files_dir or Path(tempfile.mkdtemp(prefix="studybot-test-files-"))
+        # Pictures the console saves (the /stats heatmap) go to files_dir, never into the checkout.
+        self.session = ConsoleSession(app, self.console, clock, files_dir=files_dir)
         self.app = app
         self.clock = clock
 

@@ -105,6 +105,7 @@ def test_totals_remember_when_they_were_reached_to_break_ties(app: App) -> None:
         assert engagement.award(s, user, channel.id, Reason.CORRECT_ANSWER, "item:y", 2, later)
         reached = s.exec(select(PointsTotal.reached_at).where(PointsTotal.user_id == user.id)).all()
         assert len(reached) == len(keys_for(later.date()))
+        assert None not in reached
         assert {moment.replace(tzinfo=None) for moment in reached if moment} == {later.replace(tzinfo=None)}
 
 

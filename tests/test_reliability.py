@@ -52,7 +52,7 @@ async def test_sqlite_with_eight_writers_for_a_while_never_locks(tmp_path, clock
     """Eight threads write as fast as they can for three seconds: reveals, team changes, quiz answers."""
     app = make_app(f"sqlite:///{tmp_path / 'busy.db'}", clock)
     try:
-        h = Harness(app, clock)
+        h = Harness(app, clock, tmp_path / "files")
         await h.run("/studybot schedule 09:00 UTC daily", ":next-day")
         message_id = h.port.latest_daily_post
         deadline = time.monotonic() + 3.0

@@ -100,7 +100,7 @@ async def test_streaks_through_the_bot_across_dst(
     db = tmp_path_factory.mktemp("streak") / "s.db"
     app = make_app(f"sqlite:///{db}", clock)
     try:
-        h = Harness(app, clock)
+        h = Harness(app, clock, db.parent / "files")
         await h.run(f"/studybot schedule {post_at} {zone} {days}")
         sched = Schedule(time(*map(int, post_at.split(":"))), zone, parse_days(days))
         posted_days = []

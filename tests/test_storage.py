@@ -60,11 +60,11 @@ def _run_in_thread(target, results: list, errors: list) -> threading.Thread:
     return threading.Thread(target=run)
 
 
-async def test_racing_posts_from_threads_post_once(database_url: str, clock: ManualClock) -> None:
+async def test_racing_posts_from_threads_post_once(database_url: str, clock: ManualClock, tmp_path: Path) -> None:
     """Eight threads, each with its own event loop, claim the same (channel, question day) at once."""
     app: App = make_app(database_url, clock)
     try:
-        h = Harness(app, clock)
+        h = Harness(app, clock, tmp_path / "files")
         await h.run("/studybot schedule 09:00 UTC daily")
         with app.db.transaction() as s:
             from bot.storage.models import Channel
@@ -92,11 +92,13 @@ async def test_racing_posts_from_threads_post_once(database_url: str, clock: Man
         app.close()
 
 
-async def test_concurrent_writers_never_hit_database_is_locked(database_url: str, clock: ManualClock) -> None:
+async def test_concurrent_writers_never_hit_database_is_locked(
+    database_url: str, clock: ManualClock, tmp_path: Path
+) -> None:
     """Eight members react at once from eight threads: every reveal is recorded, none fails."""
     app: App = make_app(database_url, clock)
     try:
-        h = Harness(app, clock)
+        h = Harness(app, clock, tmp_path / "files")
         await h.run("/studybot schedule 09:00 UTC daily", ":next-day")
         message_id = h.port.latest_daily_post
         barrier = threading.Barrier(8)
